@@ -365,5 +365,5 @@ export class PipelineRequestsApi extends HttpApi.make("ubiops").add(PipelineRequ
  * @category models
  */
 export type OperationId = HttpApiEndpoint.HttpApiEndpoint.Name<
-  HttpApiGroup.HttpApiGroup.Endpoints<PipelineRequestsGroup>
+  HttpApiGroup.HttpApiGroup.Endpoints<typeof PipelineRequestsGroup>
 >
