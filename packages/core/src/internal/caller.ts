@@ -9,6 +9,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -256,26 +257,49 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     return request
   }
 
-  /** One attempt: wait for room in the rate window, send, read the whole body. */
-  const attempt = (where: Where, request: HttpClientRequest.HttpClientRequest, kind: EndpointCodec["responseKind"]) =>
+  /** Sends one request and reads its whole body, within the per-attempt deadline. */
+  const send = (
+    where: Where,
+    request: HttpClientRequest.HttpClientRequest,
+    kind: EndpointCodec["responseKind"],
+    attemptTimeout: Duration.Duration
+  ) =>
+    client.execute(request).pipe(
+      Effect.flatMap((response) => {
+        const body: Effect.Effect<string | ArrayBuffer, HttpClientError.ResponseError> = kind === "Bytes"
+          ? response.arrayBuffer
+          : response.text
+        return Effect.map(body, (body) => ({ response, body }))
+      }),
+      Effect.catchAll((error) => Effect.fail(transportError(where, error))),
+      Effect.timeoutFail({
+        duration: attemptTimeout,
+        onTimeout: () =>
+          new Timeout({
+            ...where,
+            scope: "attempt",
+            afterMillis: Duration.toMillis(attemptTimeout),
+            mayHaveReachedServer: true
+          })
+      })
+    )
+
+  /** Runs `use` in a slot of the rate window taken by `acquire`, and gives the slot back with what the
+   * response said about the window. */
+  const governed = <E>(
+    acquire: Effect.Effect<void>,
+    use: Effect.Effect<
+      { readonly response: HttpClientResponse.HttpClientResponse; readonly body: string | ArrayBuffer },
+      E
+    >
+  ) =>
     Effect.uninterruptibleMask((restore) =>
-      restore(settings.governor.acquire).pipe(
-        Effect.zipRight(
-          restore(
-            client.execute(request).pipe(
-              Effect.flatMap((response) => {
-                const body: Effect.Effect<string | ArrayBuffer, HttpClientError.ResponseError> = kind === "Bytes"
-                  ? response.arrayBuffer
-                  : response.text
-                return Effect.map(body, (body) => ({ response, body }))
-              }),
-              Effect.catchAll((error) => Effect.fail(transportError(where, error)))
-            )
-          ).pipe(
-            Effect.onExit((exit) =>
-              settings.governor.release(
-                exit._tag === "Success" ? RateGovernor.parseHeaders(exit.value.response.headers) : undefined
-              )
+      Effect.zipRight(
+        restore(acquire),
+        restore(use).pipe(
+          Effect.onExit((exit) =>
+            settings.governor.release(
+              exit._tag === "Success" ? RateGovernor.parseHeaders(exit.value.response.headers) : undefined
             )
           )
         )
@@ -304,25 +328,20 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
       const where: Where = { operation, method: encoded.right.method, path: rootPath + encoded.right.path }
       const httpRequest = toHttpRequest(encoded.right)
-      const attemptMillis = Duration.toMillis(policy.attemptTimeout)
+      const callMillis = Duration.toMillis(policy.callTimeout)
+      const maxWait = Duration.toMillis(policy.retry.maxRateLimitWait)
 
-      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = attempt(
-        where,
-        httpRequest,
-        endpoint.responseKind
-      ).pipe(
-        Effect.timeoutFail({
-          duration: policy.attemptTimeout,
-          onTimeout: () =>
-            new Timeout({ ...where, scope: "attempt", afterMillis: attemptMillis, mayHaveReachedServer: true })
-        }),
+      // The first slot of the rate window is taken before the deadlines start: waiting for the server's
+      // window is queueing, not slowness. Retries take their slot inside the deadline.
+      let slotTaken = false
+      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = Effect.suspend(() => {
+        const acquire = slotTaken ? Effect.sync(() => void (slotTaken = false)) : settings.governor.acquire
+        return governed(acquire, send(where, httpRequest, endpoint.responseKind, policy.attemptTimeout))
+      }).pipe(
         Effect.flatMap(({ body, response }): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> => {
           if (response.status < 200 || response.status >= 300) {
             const text = typeof body === "string" ? body : new TextDecoder().decode(body)
-            return Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (now): Effect.Effect<
-              never,
-              ResponseError
-            > => {
+            return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<never, ResponseError> => {
               const error = statusError(where, response.status, text, response.headers, now)
               return error._tag === "RateLimited"
                 ? Effect.zipRight(
@@ -339,33 +358,39 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         })
       )
 
-      const maxWait = Duration.toMillis(policy.retry.maxRateLimitWait)
-      const retried = once.pipe(
-        Effect.retry({
-          schedule: retrySchedule(policy.retry),
-          while: (error) => {
-            if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
-            if (error._tag === "RateLimited" && (error.retryAfterMillis ?? 0) > maxWait) return Effect.succeed(false)
-            const cost = error._tag === "Timeout" || error._tag === "TransportError"
-              ? budgetDefaults.timeoutRetryCost
-              : budgetDefaults.retryCost
-            return settings.budget.tryAcquire(cost)
-          }
-        }),
-        Effect.tap(() => settings.budget.onSuccess)
-      )
+      const retried = (started: number) =>
+        once.pipe(
+          Effect.retry({
+            schedule: retrySchedule(policy.retry),
+            while: (error) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) => {
+                if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
+                if (error._tag === "RateLimited") {
+                  // A wait the call cannot afford fails now, with the hint, rather than sleeping into the deadline.
+                  const affordable = Math.min(maxWait, started + callMillis - now)
+                  if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
+                }
+                const cost = error._tag === "Timeout" || error._tag === "TransportError"
+                  ? budgetDefaults.timeoutRetryCost
+                  : budgetDefaults.retryCost
+                return settings.budget.tryAcquire(cost)
+              })
+          }),
+          Effect.tap(() => settings.budget.onSuccess),
+          Effect.timeoutFail({
+            duration: policy.callTimeout,
+            onTimeout: () =>
+              new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
+          })
+        )
 
-      return retried.pipe(
-        Effect.timeoutFail({
-          duration: policy.callTimeout,
-          onTimeout: () =>
-            new Timeout({
-              ...where,
-              scope: "call",
-              afterMillis: Duration.toMillis(policy.callTimeout),
-              mayHaveReachedServer: true
-            })
-        })
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(
+          restore(Effect.zipRight(settings.governor.acquire, Effect.sync(() => void (slotTaken = true)))),
+          restore(Effect.flatMap(Clock.currentTimeMillis, retried))
+        ).pipe(
+          Effect.ensuring(Effect.suspend(() => slotTaken ? settings.governor.release(undefined) : Effect.void))
+        )
       )
     }).pipe(span) as Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
   }
@@ -440,7 +465,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
             : Effect.flatMap(
-              Effect.zip(Effect.orElseSucceed(response.text, () => ""), Effect.clockWith((c) => c.currentTimeMillis)),
+              Effect.zip(Effect.orElseSucceed(response.text, () => ""), Clock.currentTimeMillis),
               ([text, now]) => Effect.fail(statusError(where, response.status, text, response.headers, now))
             )
         )
