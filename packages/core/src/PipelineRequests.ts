@@ -310,6 +310,8 @@ export interface ClientOptions {
   readonly rateGovernor?: boolean | undefined
   /** The most bytes a request body may have (default 64 MiB). */
   readonly maxPayloadBytes?: number | undefined
+  /** Changes the `HttpClient` the service sends with (a proxy, extra headers, logging). */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
 /**
@@ -405,7 +407,8 @@ const decodeFinal = Schema.decodeUnknownEither(PipelineRequestCreateResponse)
  */
 export const make = (options: ClientOptions): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const httpClient = yield* HttpClient.HttpClient
+    const baseClient = yield* HttpClient.HttpClient
+    const httpClient = options.transformClient === undefined ? baseClient : options.transformClient(baseClient)
     const budget = options.retryBudget === false
       ? RetryBudget.unlimited
       : yield* RetryBudget.make(options.retryBudget?.capacity ?? defaults.retryBudgetCapacity)

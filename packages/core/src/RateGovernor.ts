@@ -11,8 +11,17 @@
  * @since 1.0.0
  */
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+
+/**
+ * The server's window is spent and resets later than the caller is willing to wait.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class WindowClosed extends Data.TaggedError("WindowClosed")<{ readonly waitMillis: number }> {}
 
 /**
  * @since 1.0.0
@@ -30,8 +39,9 @@ export interface RateLimitHeaders {
  * @category models
  */
 export interface RateGovernor {
-  /** Waits until the server's window has room for one more call, and counts it. */
-  readonly acquire: Effect.Effect<void>
+  /** Waits until the server's window has room for one more call, and counts it; fails at once when that
+   * would take longer than `maxWait`. */
+  readonly acquire: (maxWait: Duration.Duration) => Effect.Effect<void, WindowClosed>
   /** The call counted by `acquire` got a response carrying these headers (or none). */
   readonly release: (headers: RateLimitHeaders | undefined) => Effect.Effect<void>
   /** The server refused a call with 429 and asked to wait this long. */
@@ -77,17 +87,19 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
     }
   }
 
-  const acquire: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    resetIfDue(now)
-    if (remaining === undefined || remaining > 0) {
-      if (remaining !== undefined) remaining -= 1
-      inFlight += 1
-      return Effect.void
-    }
-    if (resetAt === undefined) resetAt = now + 1000
-    const wait = Math.max(1, resetAt - now)
-    return Effect.zipRight(Effect.sleep(Duration.millis(wait)), acquire)
-  })
+  const acquire = (maxWait: Duration.Duration): Effect.Effect<void, WindowClosed> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      resetIfDue(now)
+      if (remaining === undefined || remaining > 0) {
+        if (remaining !== undefined) remaining -= 1
+        inFlight += 1
+        return Effect.void
+      }
+      if (resetAt === undefined) resetAt = now + 1000
+      const wait = Math.max(1, resetAt - now)
+      if (wait > Duration.toMillis(maxWait)) return Effect.fail(new WindowClosed({ waitMillis: wait }))
+      return Effect.zipRight(Effect.sleep(Duration.millis(wait)), acquire(maxWait))
+    })
 
   const release = (headers: RateLimitHeaders | undefined) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -116,7 +128,7 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
  * @category constructors
  */
 export const unlimited: RateGovernor = {
-  acquire: Effect.void,
+  acquire: () => Effect.void,
   release: () => Effect.void,
   onRateLimited: () => Effect.void
 }

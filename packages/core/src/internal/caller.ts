@@ -155,7 +155,8 @@ const errorCode = (error: unknown): string | undefined => {
 const transportError = (where: Where, error: HttpClientError.HttpClientError): TransportError => {
   const cause = error.cause
   const code = errorCode(cause)
-  const reached = error._tag === "ResponseError" || code === undefined || !refusedCodes.has(code)
+  const reached = error._tag === "ResponseError" ||
+    (error.reason === "Transport" && (code === undefined || !refusedCodes.has(code)))
   const reason = code ??
     (cause instanceof Error ? cause.message : error._tag === "ResponseError" ? "the response broke off" : error.reason)
   return new TransportError({ ...where, mayHaveReachedServer: reached, reason, cause })
@@ -218,7 +219,7 @@ export interface Caller {
 }
 
 export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings): Caller => {
-  const client = httpClient.pipe(HttpClient.withTracerDisabledWhen(() => true))
+  const client = HttpClient.withTracerDisabledWhen(httpClient, () => true)
   const authorization = Redacted.value(settings.authorization)
   const rootPath = new URL(settings.baseUrl).pathname.replace(/\/$/, "")
 
@@ -284,10 +285,23 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       })
     )
 
+  /** Takes a slot of the server's rate window; a window that reopens later than the policy allows to wait is a
+   * `RateLimited` failure now, carrying the wait. */
+  const acquireSlot = (where: Where, maxWait: Duration.Duration): Effect.Effect<void, RateLimited> =>
+    Effect.catchTag(settings.governor.acquire(maxWait), "WindowClosed", (closed) =>
+      Effect.fail(
+        new RateLimited({
+          ...where,
+          status: 429,
+          serverMessage: `not sent: the server's rate-limit window reopens in ${Math.ceil(closed.waitMillis / 1000)} s`,
+          retryAfterMillis: closed.waitMillis
+        })
+      ))
+
   /** Runs `use` in a slot of the rate window taken by `acquire`, and gives the slot back with what the
    * response said about the window. */
   const governed = <E>(
-    acquire: Effect.Effect<void>,
+    acquire: Effect.Effect<void, RateLimited>,
     use: Effect.Effect<
       { readonly response: HttpClientResponse.HttpClientResponse; readonly body: string | ArrayBuffer },
       E
@@ -329,13 +343,14 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       const where: Where = { operation, method: encoded.right.method, path: rootPath + encoded.right.path }
       const httpRequest = toHttpRequest(encoded.right)
       const callMillis = Duration.toMillis(policy.callTimeout)
-      const maxWait = Duration.toMillis(policy.retry.maxRateLimitWait)
+      const maxWaitDuration = Duration.decode(policy.retry.maxRateLimitWait)
+      const maxWait = Duration.toMillis(maxWaitDuration)
 
       // The first slot of the rate window is taken before the deadlines start: waiting for the server's
       // window is queueing, not slowness. Retries take their slot inside the deadline.
       let slotTaken = false
       const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = Effect.suspend(() => {
-        const acquire = slotTaken ? Effect.sync(() => void (slotTaken = false)) : settings.governor.acquire
+        const acquire = slotTaken ? Effect.sync(() => void (slotTaken = false)) : acquireSlot(where, maxWaitDuration)
         return governed(acquire, send(where, httpRequest, endpoint.responseKind, policy.attemptTimeout))
       }).pipe(
         Effect.flatMap(({ body, response }): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> => {
@@ -386,7 +401,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
 
       return Effect.uninterruptibleMask((restore) =>
         Effect.zipRight(
-          restore(Effect.zipRight(settings.governor.acquire, Effect.sync(() => void (slotTaken = true)))),
+          restore(Effect.zipRight(acquireSlot(where, maxWaitDuration), Effect.sync(() => void (slotTaken = true)))),
           restore(Effect.flatMap(Clock.currentTimeMillis, retried))
         ).pipe(
           Effect.ensuring(Effect.suspend(() => slotTaken ? settings.governor.release(undefined) : Effect.void))
@@ -448,9 +463,11 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       const where: Where = { operation, method: encoded.right.method, path: rootPath + encoded.right.path }
       const httpRequest = HttpClientRequest.setHeader(toHttpRequest(encoded.right), "accept", "text/event-stream")
       const once = Effect.uninterruptibleMask((restore) =>
-        restore(settings.governor.acquire).pipe(
+        restore(acquireSlot(where, Duration.decode(policy.retry.maxRateLimitWait))).pipe(
           Effect.zipRight(
-            restore(client.execute(httpRequest)).pipe(
+            restore(
+              Effect.catchAll(client.execute(httpRequest), (error) => Effect.fail(transportError(where, error)))
+            ).pipe(
               Effect.onExit((exit) =>
                 settings.governor.release(
                   exit._tag === "Success" ? RateGovernor.parseHeaders(exit.value.headers) : undefined
@@ -460,7 +477,6 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           )
         )
       ).pipe(
-        Effect.catchAll((error) => Effect.fail(transportError(where, error))),
         Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, CallError> =>
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
