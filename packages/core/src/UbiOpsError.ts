@@ -53,14 +53,16 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@ubiops-
 }
 
 /**
- * The server answered 400 (or another 4xx without a class of its own: 405, 408, 409, 413, 422...).
+ * The server answered 400, or another status without a class of its own: 405, 408, 409, 413, 422..., or a
+ * redirect (never followed, so that the token stays with the configured host).
  *
  * @since 1.0.0
  * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>("@ubiops-effect/BadRequest")("BadRequest", response) {
   override get message() {
-    return describe(this, withServerMessage(this.status, "Bad Request", this.serverMessage))
+    const label = this.status === 400 ? "Bad Request" : this.status < 400 ? "Redirect" : "Client Error"
+    return describe(this, withServerMessage(this.status, label, this.serverMessage))
   }
 }
 

@@ -3,6 +3,7 @@
  * a per-attempt deadline, turns every failure into a typed error, retries by policy within the shared retry
  * budget and the whole-call deadline, and decodes the response.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -13,6 +14,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type { PipelineTarget } from "../PipelineRequests.js"
@@ -136,6 +138,13 @@ export const statusError = (
   if (status === 404) return new NotFound(fields)
   if (status === 429) return new RateLimited({ ...fields, retryAfterMillis: retryAfterMillis(headers, now) })
   if (status >= 500) return new ServerError(fields)
+  if (status >= 300 && status < 400) {
+    const location = headers["location"]
+    return new BadRequest({
+      ...fields,
+      serverMessage: `redirected to ${location ?? "(no location)"}, not followed: point the client at that host`
+    })
+  }
   return new BadRequest(fields)
 }
 
@@ -218,8 +227,25 @@ export interface Caller {
   ) => Effect.Effect<HttpClientResponse.HttpClientResponse, CallError>
 }
 
+/**
+ * Redirects are not followed: the token must not travel to another origin, and the API does not redirect.
+ * Transports built on `fetch` follow redirects unless told otherwise; this tells them, keeping any other
+ * `RequestInit` the application set.
+ */
+const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(
+    Effect.serviceOption(FetchHttpClient.RequestInit),
+    (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...Option.getOrUndefined(init),
+        redirect: "manual"
+      })
+  )
+
 export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings): Caller => {
-  const client = HttpClient.withTracerDisabledWhen(httpClient, () => true)
+  const client = HttpClient.withTracerDisabledWhen(httpClient, () => true).pipe(
+    HttpClient.transformResponse(withoutRedirects)
+  )
   const authorization = Redacted.value(settings.authorization)
   const rootPath = new URL(settings.baseUrl).pathname.replace(/\/$/, "")
 
