@@ -222,6 +222,36 @@ describe("retries", () => {
       assert.deepInclude(error, { _tag: "Timeout", scope: "call", afterMillis: 10_000 })
     }))
 
+  it.effect("an attempt that hangs times out and is retried when the call is idempotent", () =>
+    Effect.gen(function*() {
+      const { exit, seen } = yield* run(
+        (_, index) => index === 0 ? { hang: true } : { status: 200, json: detail },
+        (s) => s.get(target, id, { attemptTimeout: Duration.seconds(2) })
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.strictEqual(seen.length, 2)
+    }))
+
+  it.effect("a create that hangs times out once, is not re-sent, and says it may have reached the server", () =>
+    Effect.gen(function*() {
+      const { exit, seen } = yield* run(
+        () => ({ hang: true }),
+        (s) => s.createBatch(target, [{ a: 1 }], { attemptTimeout: Duration.seconds(2) })
+      )
+      assert.strictEqual(seen.length, 1)
+      const error = Exit.isFailure(exit) ? Option.getOrThrow(Cause.failureOption(exit.cause)) : undefined
+      assert.deepInclude(error, { _tag: "Timeout", scope: "attempt", afterMillis: 2000, mayHaveReachedServer: true })
+    }))
+
+  it.effect("a direct request's deadline follows its pipeline timeout", () =>
+    Effect.gen(function*() {
+      const { exit } = yield* run(() => ({ hang: true }), (s) => s.create(target, { a: 1 }, { timeout: 100 }), {
+        advance: Duration.minutes(10)
+      })
+      const error = Exit.isFailure(exit) ? Option.getOrThrow(Cause.failureOption(exit.cause)) : undefined
+      assert.deepInclude(error, { _tag: "Timeout", scope: "attempt", afterMillis: 130_000 })
+    }))
+
   it.effect("per-call options override the client's policy", () =>
     Effect.gen(function*() {
       const { seen } = yield* run(

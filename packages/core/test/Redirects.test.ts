@@ -16,9 +16,14 @@ const listen = (handler: Parameters<typeof createServer>[1]) =>
   Effect.acquireRelease(
     Effect.async<Server>((resume) => {
       const server = createServer(handler)
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      server.listen(0, "127.0.0.1", () => {
+        resume(Effect.succeed(server))
+      })
     }),
-    (server) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
   ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`))
 
 const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [

@@ -46,6 +46,7 @@ import {
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
+import { timeoutFail } from "./timeout.js"
 
 export interface CallerSettings {
   /** The normalised API root, e.g. `https://api.ubiops.com/v2.1`. */
@@ -284,12 +285,14 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     return request
   }
 
-  /** Sends one request and reads its whole body, within the per-attempt deadline. */
+  /** Sends one request and reads its whole body, within `limitMillis`: the attempt's deadline, or what is left
+   * of the call's when that comes first. */
   const send = (
     where: Where,
     request: HttpClientRequest.HttpClientRequest,
     kind: EndpointCodec["responseKind"],
-    attemptTimeout: Duration.Duration
+    limitMillis: number,
+    scope: "attempt" | "call"
   ) =>
     client.execute(request).pipe(
       Effect.flatMap((response) => {
@@ -299,16 +302,12 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         return Effect.map(body, (body) => ({ response, body }))
       }),
       Effect.catchAll((error) => Effect.fail(transportError(where, error))),
-      Effect.timeoutFail({
-        duration: attemptTimeout,
-        onTimeout: () =>
-          new Timeout({
-            ...where,
-            scope: "attempt",
-            afterMillis: Duration.toMillis(attemptTimeout),
-            mayHaveReachedServer: true
-          })
-      })
+      (effect) =>
+        timeoutFail(
+          effect,
+          Duration.millis(limitMillis),
+          () => new Timeout({ ...where, scope, afterMillis: limitMillis, mayHaveReachedServer: true })
+        )
     )
 
   /** Takes a slot of the server's rate window; a window that reopens later than the policy allows to wait is a
@@ -356,6 +355,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     const idempotent = !isCreate(operation)
     const span = Effect.withSpan(operation, {
       kind: "client",
+      captureStackTrace: false,
       attributes: {
         "ubiops.operation": operation,
         "ubiops.project": target.project,
@@ -375,10 +375,21 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       // The first slot of the rate window is taken before the deadlines start: waiting for the server's
       // window is queueing, not slowness. Retries take their slot inside the deadline.
       let slotTaken = false
-      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = Effect.suspend(() => {
-        const acquire = slotTaken ? Effect.sync(() => void (slotTaken = false)) : acquireSlot(where, maxWaitDuration)
-        return governed(acquire, send(where, httpRequest, endpoint.responseKind, policy.attemptTimeout))
-      }).pipe(
+      let deadline = Number.POSITIVE_INFINITY
+      const attemptMillis = Duration.toMillis(policy.attemptTimeout)
+      const callTimeout = () =>
+        new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
+      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => {
+          const left = deadline - now
+          if (left <= 0) return Effect.fail(callTimeout())
+          const acquire = slotTaken ? Effect.sync(() => void (slotTaken = false)) : acquireSlot(where, maxWaitDuration)
+          const scope = left < attemptMillis ? "call" : "attempt"
+          const limit = scope === "call" ? left : attemptMillis
+          return governed(acquire, send(where, httpRequest, endpoint.responseKind, limit, scope))
+        }
+      ).pipe(
         Effect.flatMap(({ body, response }): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> => {
           if (response.status < 200 || response.status >= 300) {
             const text = typeof body === "string" ? body : new TextDecoder().decode(body)
@@ -399,16 +410,28 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         })
       )
 
-      const retried = (started: number) =>
-        once.pipe(
+      // The call's deadline bounds the backoff sleeps too: a sleep never runs past it.
+      const schedule = retrySchedule(policy.retry).pipe(
+        Schedule.modifyDelayEffect((_, delay) =>
+          Effect.map(
+            Clock.currentTimeMillis,
+            (now) => Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
+          )
+        )
+      )
+      const retried = (started: number) => {
+        deadline = started + callMillis
+        return once.pipe(
           Effect.retry({
-            schedule: retrySchedule(policy.retry),
+            schedule,
             while: (error) =>
               Effect.flatMap(Clock.currentTimeMillis, (now) => {
                 if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
+                if (error._tag === "Timeout" && error.scope === "call") return Effect.succeed(false)
+                if (now >= deadline) return Effect.succeed(false)
                 if (error._tag === "RateLimited") {
                   // A wait the call cannot afford fails now, with the hint, rather than sleeping into the deadline.
-                  const affordable = Math.min(maxWait, started + callMillis - now)
+                  const affordable = Math.min(maxWait, deadline - now)
                   if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
                 }
                 const cost = error._tag === "Timeout" || error._tag === "TransportError"
@@ -417,13 +440,9 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
                 return settings.budget.tryAcquire(cost)
               })
           }),
-          Effect.tap(() => settings.budget.onSuccess),
-          Effect.timeoutFail({
-            duration: policy.callTimeout,
-            onTimeout: () =>
-              new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
-          })
+          Effect.tap(() => settings.budget.onSuccess)
         )
+      }
 
       return Effect.uninterruptibleMask((restore) =>
         Effect.zipRight(

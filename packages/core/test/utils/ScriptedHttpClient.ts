@@ -22,11 +22,12 @@ export type Reply =
   }
   | { readonly refuse: true }
   | { readonly drop: true }
+  | { readonly hang: true }
 
 /**
  * An `HttpClient` answered by a function, recording every request: for testing the client's wire and
  * policies without sockets. `refuse` fails as a refused connection would, `drop` as a connection reset after
- * the request was sent.
+ * the request was sent, `hang` as a server that never answers.
  */
 export const make = (answer: (request: Seen, index: number) => Reply) => {
   const seen: Array<Seen> = []
@@ -42,6 +43,7 @@ export const make = (answer: (request: Seen, index: number) => Reply) => {
       }
       seen.push(entry)
       const reply = answer(entry, seen.length - 1)
+      if ("hang" in reply) return Effect.never
       if ("refuse" in reply || "drop" in reply) {
         const code = "refuse" in reply ? "ECONNREFUSED" : "UND_ERR_SOCKET"
         return Effect.fail(
