@@ -9,6 +9,7 @@
  * @since 1.0.0
  */
 import * as Schema from "effect/Schema"
+import * as Fast from "./internal/fastDecode.js"
 
 /**
  * A request status. The known values are listed; any other string the server sends is kept as is.
@@ -29,10 +30,13 @@ export type RequestStatus =
  * @since 1.0.0
  * @category schemas
  */
-export const RequestStatus: Schema.Schema<RequestStatus, string> = Schema.String.annotations({
-  identifier: "RequestStatus",
-  description: "pending, processing, completed, failed, cancelled (or any other status the server reports)"
-}) as Schema.Schema<RequestStatus, string>
+export const RequestStatus: Schema.Schema<RequestStatus, string> = Fast.withReader(
+  Schema.String.annotations({
+    identifier: "RequestStatus",
+    description: "pending, processing, completed, failed, cancelled (or any other status the server reports)"
+  }) as Schema.Schema<RequestStatus, string>,
+  Fast.string
+)
 
 /**
  * The statuses after which a request never changes again.
@@ -56,7 +60,7 @@ export const isTerminalStatus = (status: RequestStatus): status is TerminalStatu
  * @since 1.0.0
  * @category schemas
  */
-export const Timestamp = Schema.String.annotations({ identifier: "Timestamp" })
+export const Timestamp = Fast.withReader(Schema.String.annotations({ identifier: "Timestamp" }), Fast.string)
 
 /**
  * @since 1.0.0
@@ -68,23 +72,36 @@ export const parseTimestamp = (timestamp: string | null | undefined): Date | und
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
-const nullable = <S extends Schema.Schema.Any>(schema: S) =>
-  Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
+Fast.withReader(Schema.String, Fast.string)
+Fast.withReader(Schema.Boolean, Fast.boolean)
 
-const nullableList = <S extends Schema.Schema.Any>(schema: S) =>
-  Schema.optionalWith(Schema.Array(schema), { nullable: true, default: () => [] })
+/** A field that may be absent or `null`; absent reads as `null`. */
+const nullable = <S extends Schema.Schema.Any>(schema: S) => {
+  const field = Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
+  const read = Fast.readerOf(schema)
+  return read === undefined ? field : Fast.withReader(field, Fast.nullable(read))
+}
+
+/** A list that may be absent or `null`; both read as empty. */
+const nullableList = <S extends Schema.Schema.Any>(schema: S) => {
+  const field = Schema.optionalWith(Schema.Array(schema), { nullable: true, default: () => [] })
+  const read = Fast.readerOf(schema)
+  return read === undefined ? field : Fast.withReader(field, Fast.list(read))
+}
 
 /** Sizes and timeouts are integers; a float is truncated as the official client does. */
-const WholeNumber = Schema.transform(Schema.Number, Schema.Number, {
-  strict: true,
-  decode: Math.trunc,
-  encode: (n) => n
-})
+const WholeNumber = Fast.withReader(
+  Schema.transform(Schema.Number, Schema.Number, { strict: true, decode: Math.trunc, encode: (n) => n }),
+  Fast.truncatedNumber
+)
 
 /** Sorted as a string by the official client and CLI, so the emulator sends fixed-width digit strings. */
-const SequenceId = Schema.Union(
-  Schema.String,
-  Schema.transform(Schema.Number, Schema.String, { strict: true, decode: String, encode: Number })
+const SequenceId = Fast.withReader(
+  Schema.Union(
+    Schema.String,
+    Schema.transform(Schema.Number, Schema.String, { strict: true, decode: String, encode: Number })
+  ),
+  Fast.stringOrNumber
 )
 
 /**
@@ -93,7 +110,7 @@ const SequenceId = Schema.Union(
  * @since 1.0.0
  * @category schemas
  */
-export const JsonValue = Schema.Unknown.annotations({ identifier: "JsonValue" })
+export const JsonValue = Fast.withReader(Schema.Unknown.annotations({ identifier: "JsonValue" }), Fast.unknown)
 
 const subRequestFields = {
   id: Schema.String,
@@ -122,6 +139,7 @@ export class PipelineRequestDeploymentRequest extends Schema.Class<PipelineReque
   deployment: nullable(Schema.String),
   version: nullable(Schema.String)
 }) {}
+Fast.registerClass(PipelineRequestDeploymentRequest)
 
 /**
  * A request made to an operator object inside a pipeline request.
@@ -135,6 +153,7 @@ export class PipelineRequestOperatorRequest extends Schema.Class<PipelineRequest
   ...subRequestFields,
   operator: nullable(Schema.String)
 }) {}
+Fast.registerClass(PipelineRequestOperatorRequest)
 
 /**
  * A request made to a sub-pipeline object inside a pipeline request.
@@ -149,6 +168,7 @@ export class PipelineRequestPipelineRequest extends Schema.Class<PipelineRequest
   pipeline: nullable(Schema.String),
   version: nullable(Schema.String)
 }) {}
+Fast.registerClass(PipelineRequestPipelineRequest)
 
 const subRequestLists = {
   deployment_requests: nullableList(PipelineRequestDeploymentRequest),
@@ -176,6 +196,7 @@ export class PipelineRequestCreateResponse extends Schema.Class<PipelineRequestC
   pipeline_timeout: nullable(WholeNumber),
   deployment_timeout: nullable(WholeNumber)
 }) {}
+Fast.registerClass(PipelineRequestCreateResponse)
 
 /**
  * One request created by a batch create: always `pending` at creation.
@@ -192,6 +213,7 @@ export class PipelineRequestBatchCreateResponse extends Schema.Class<PipelineReq
   status: RequestStatus,
   time_created: Timestamp
 }) {}
+Fast.registerClass(PipelineRequestBatchCreateResponse)
 
 const listFields = {
   id: Schema.String,
@@ -213,6 +235,13 @@ const listFields = {
  * @category models
  */
 export class PipelineRequestList extends Schema.Class<PipelineRequestList>("PipelineRequestList")(listFields) {}
+Fast.registerClass(PipelineRequestList)
+
+/** Where a request came from: `{"created_by": "<email>"}`. */
+const Origin = Fast.withReader(
+  Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  (input) => typeof input === "object" && input !== null && !Array.isArray(input) ? { ...input } : Fast.FAIL
+)
 
 const detailFields = {
   ...listFields,
@@ -233,6 +262,7 @@ const detailFields = {
 export class PipelineRequestDetail extends Schema.Class<PipelineRequestDetail>("PipelineRequestDetail")(
   detailFields
 ) {}
+Fast.registerClass(PipelineRequestDetail)
 
 /**
  * A request as returned by get: the detail plus where it came from.
@@ -244,8 +274,9 @@ export class PipelineRequestSingleDetail extends Schema.Class<PipelineRequestSin
   "PipelineRequestSingleDetail"
 )({
   ...detailFields,
-  origin: nullable(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  origin: nullable(Origin)
 }) {}
+Fast.registerClass(PipelineRequestSingleDetail)
 
 const operatorRequestFields = {
   id: Schema.String,
@@ -275,6 +306,7 @@ const operatorRequestFields = {
 export class OperatorRequestDetail extends Schema.Class<OperatorRequestDetail>("OperatorRequestDetail")(
   operatorRequestFields
 ) {}
+Fast.registerClass(OperatorRequestDetail)
 
 const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 

@@ -20,6 +20,7 @@ import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import type { OperationId, PipelineRequestsGroup } from "../PipelineRequestsApi.js"
 import { PipelineRequestsApi } from "../PipelineRequestsApi.js"
+import * as Fast from "./fastDecode.js"
 
 type Endpoints = HttpApiGroup.HttpApiGroup.Endpoints<typeof PipelineRequestsGroup>
 
@@ -116,10 +117,15 @@ const compile = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): Endpoi
     : encoding.kind === "Text"
     ? "Text"
     : "Json"
-  const decodeJson = Schema.decodeUnknownEither(Schema.make(successAst), {
+  const decodeWithSchema = Schema.decodeUnknownEither(Schema.make(successAst), {
     errors: "first",
     onExcessProperty: "ignore"
   })
+  const fast = Fast.compile(successAst)
+  const decodeJson = fast === undefined ? decodeWithSchema : (json: unknown) => {
+    const value = fast(json)
+    return value === Fast.FAIL ? decodeWithSchema(json) : Either.right(value)
+  }
 
   const encode = (request: RequestOf<OperationId>): Either.Either<EncodedRequest, string> => {
     let path = endpoint.path as string

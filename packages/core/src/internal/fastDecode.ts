@@ -1,0 +1,91 @@
+/**
+ * Plain-JavaScript decoders for the response models, derived from the same field declarations as their
+ * Schema classes, for the hot paths (collect returns 250 requests a call).
+ *
+ * Schema decodes a `PipelineRequestDetail` in about 8 µs; JSON.parse of it costs about 1 µs. A field-by-field
+ * check here costs well under 1 µs plus the class construction. It only ever accepts what the Schema accepts
+ * and returns the same value: any value it is not sure of makes it give up, and the caller falls back to the
+ * Schema decoder, which then produces the result or the precise error. A property test holds the two equal.
+ */
+import type * as AST from "effect/SchemaAST"
+
+/** Returned by a reader that does not accept its input. */
+export const FAIL: unique symbol = Symbol.for("@ubiops-effect/core/fastDecode/FAIL")
+
+export type Reader = (input: unknown) => unknown
+
+const readers = new WeakMap<object, Reader>()
+const classReaders = new WeakMap<AST.AST, Reader>()
+
+/** Declares how to read a value of `field` (a schema or a property signature) quickly. */
+export const withReader = <T extends object>(field: T, read: Reader): T => {
+  readers.set(field, read)
+  return field
+}
+
+export const readerOf = (field: object): Reader | undefined => readers.get(field)
+
+export const string: Reader = (input) => typeof input === "string" ? input : FAIL
+export const boolean: Reader = (input) => typeof input === "boolean" ? input : FAIL
+export const unknown: Reader = (input) => input
+export const truncatedNumber: Reader = (input) => typeof input === "number" ? Math.trunc(input) : FAIL
+export const stringOrNumber: Reader = (input) =>
+  typeof input === "string" ? input : typeof input === "number" ? String(input) : FAIL
+
+/** An absent or null value is `null`. */
+export const nullable = (read: Reader): Reader => (input) => input === undefined || input === null ? null : read(input)
+
+/** An absent or null list is empty. */
+export const list = (read: Reader): Reader => (input) => {
+  if (input === undefined || input === null) return []
+  if (!Array.isArray(input)) return FAIL
+  const out = new Array(input.length)
+  for (let i = 0; i < input.length; i++) {
+    const value = read(input[i])
+    if (value === FAIL) return FAIL
+    out[i] = value
+  }
+  return out
+}
+
+/**
+ * Derives the reader of a Schema class from the readers of its fields; a class with a field that has none
+ * gets no reader (and is always decoded by Schema).
+ */
+export const registerClass = (
+  Class: {
+    readonly fields: Readonly<Record<string, object>>
+    readonly ast: AST.AST
+    new(props: any, disableValidation: boolean): object
+  }
+): void => {
+  const entries: Array<readonly [string, Reader]> = []
+  for (const [key, field] of Object.entries(Class.fields)) {
+    const read = readers.get(field)
+    if (read === undefined) return
+    entries.push([key, read])
+  }
+  const read: Reader = (input) => {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) return FAIL
+    const props: Record<string, unknown> = {}
+    for (const [key, readField] of entries) {
+      const value = readField((input as Record<string, unknown>)[key])
+      if (value === FAIL) return FAIL
+      props[key] = value
+    }
+    return new Class(props, true)
+  }
+  readers.set(Class, read)
+  classReaders.set(Class.ast, read)
+}
+
+/** The fast reader of a response schema: a registered class, or an array of one. */
+export const compile = (ast: AST.AST): Reader | undefined => {
+  const direct = classReaders.get(ast)
+  if (direct !== undefined) return direct
+  if (ast._tag === "TupleType" && ast.elements.length === 0 && ast.rest.length === 1) {
+    const element = classReaders.get(ast.rest[0].type)
+    if (element !== undefined) return (input) => Array.isArray(input) ? list(element)(input) : FAIL
+  }
+  return undefined
+}

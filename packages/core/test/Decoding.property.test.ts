@@ -1,0 +1,58 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import * as Schema from "effect/Schema"
+import { codec } from "../src/internal/endpoints.js"
+import * as Models from "../src/Models.js"
+import type { OperationId } from "../src/PipelineRequestsApi.js"
+
+const jsonOperations: ReadonlyArray<readonly [OperationId, Schema.Schema<any, any>]> = [
+  ["batchPipelineRequestsCreate", Schema.Array(Models.PipelineRequestBatchCreateResponse)],
+  ["pipelineRequestsBatchGet", Schema.Array(Models.PipelineRequestDetail)],
+  ["pipelineRequestsCreate", Models.PipelineRequestCreateResponse],
+  ["pipelineRequestsGet", Models.PipelineRequestSingleDetail],
+  ["pipelineRequestsList", Schema.Array(Models.PipelineRequestList)],
+  ["pipelineVersionObjectRequestsGet", Models.OperatorRequestDetailBody]
+]
+
+/** JSON values shaped like the models: right keys, values of any JSON type (often the right one). */
+const nearly = (schema: Schema.Schema<any, any>) => {
+  const valid = Arbitrary.make(Schema.encodedSchema(schema))
+  const anyJson = FastCheck.jsonValue()
+  const mutate = (value: unknown): FastCheck.Arbitrary<unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? FastCheck.record(
+        Object.fromEntries(
+          Object.entries(value).map(([key, field]) => [key, FastCheck.oneof(FastCheck.constant(field), anyJson)])
+        )
+      )
+      : Array.isArray(value)
+      ? FastCheck.tuple(...value.map(mutate))
+      : FastCheck.oneof(FastCheck.constant(value), anyJson)
+  return FastCheck.oneof(valid, valid.chain(mutate), anyJson)
+}
+
+describe("decoders", () => {
+  for (const [operation, schema] of jsonOperations) {
+    it(`${operation}: the fast path and Schema agree on arbitrary JSON`, () => {
+      const decode = codec(operation).decodeJson
+      const reference = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
+      FastCheck.assert(
+        FastCheck.property(nearly(schema), (input) => {
+          const json = JSON.parse(JSON.stringify(input) ?? "null")
+          const ours = decode(json)
+          const theirs = reference(json)
+          assert.strictEqual(ours._tag, theirs._tag, JSON.stringify(json))
+          if (Either.isRight(ours) && Either.isRight(theirs)) assert.deepStrictEqual(ours.right, theirs.right)
+        }),
+        { numRuns: 300 }
+      )
+    })
+
+    it(`${operation}: never throws, whatever the JSON`, () => {
+      const decode = codec(operation).decodeJson
+      FastCheck.assert(FastCheck.property(FastCheck.jsonValue(), (json) => void decode(json)), { numRuns: 300 })
+    })
+  }
+})
