@@ -1,0 +1,128 @@
+/**
+ * Cancelling many requests at once, and the report of what a run did with its outstanding requests when it
+ * stopped early.
+ *
+ * @since 1.0.0
+ */
+import { isTerminalStatus } from "@ubiops-effect/core/Models"
+import { PipelineRequests, type PipelineTarget } from "@ubiops-effect/core/PipelineRequests"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { runBounded } from "./internal/interruption.js"
+
+/**
+ * What happened to the requests a run left unfinished when it stopped early.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Report {
+  /** `cancel`: the outstanding requests were cancelled; `detach`: they were left running. */
+  readonly mode: "cancel" | "detach"
+  /** Requests the run had created that it had not seen finish. */
+  readonly outstanding: number
+  /** Requests that are cancelled now. */
+  readonly cancelled: number
+  /** Requests that had finished (completed or failed) before the cancel reached them. */
+  readonly alreadyFinished: number
+  /** Requests whose cancel failed or did not end in time; they may still run. */
+  readonly failedToCancel: number
+  /** Requests whose cancel was accepted but whose status could not be checked afterwards. */
+  readonly unverified: number
+  /** Inputs whose create was in flight and did not answer in time: they may exist on the server. */
+  readonly unknownCreates: number
+  /** What went wrong, when something did (at most a few messages). */
+  readonly errors: ReadonlyArray<string>
+}
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export interface CancelOptions {
+  /** At most this long for the whole operation (default 5 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Calls in flight at once (default 4). */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * The defaults of `cancelRequests`.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const defaults = {
+  timeout: Duration.seconds(5),
+  concurrency: 4
+} as const
+
+const maxIds = 250
+const maxErrors = 5
+
+/**
+ * Cancels requests with batch cancels of at most 250 ids, then looks at each batch to tell which were cancelled
+ * and which had already finished. Never fails: failures are counted in the report. Bounded by `timeout`, also
+ * when it runs in a finalizer.
+ *
+ * @since 1.0.0
+ * @category cancellation
+ */
+export const cancelRequests = (
+  target: PipelineTarget,
+  requestIds: ReadonlyArray<string>,
+  options?: CancelOptions
+): Effect.Effect<Report, never, PipelineRequests> =>
+  Effect.gen(function*() {
+    const service = yield* PipelineRequests
+    const counts = { cancelled: 0, alreadyFinished: 0, failedToCancel: 0, unverified: 0 }
+    const errors = new Set<string>()
+    const noteError = (error: { readonly message: string }) => {
+      if (errors.size < maxErrors) errors.add(error.message)
+    }
+    const groups: Array<ReadonlyArray<string>> = []
+    for (let start = 0; start < requestIds.length; start += maxIds) {
+      groups.push(requestIds.slice(start, start + maxIds))
+    }
+    let settled = 0
+    const cancelGroup = (ids: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        const cancelled = yield* Effect.either(service.cancelBatch(target, ids))
+        if (cancelled._tag === "Left") {
+          noteError(cancelled.left)
+          counts.failedToCancel += ids.length
+          settled += ids.length
+          return
+        }
+        const details = yield* Effect.either(service.collect(target, ids))
+        if (details._tag === "Left") {
+          noteError(details.left)
+          counts.unverified += ids.length
+          settled += ids.length
+          return
+        }
+        for (const detail of details.right) {
+          if (detail.status === "cancelled" || detail.status === "cancelled_pending") counts.cancelled++
+          else if (isTerminalStatus(detail.status)) counts.alreadyFinished++
+          else counts.failedToCancel++
+        }
+        counts.unverified += ids.length - details.right.length
+        settled += ids.length
+      })
+    const timeout = options?.timeout ?? defaults.timeout
+    const exit = yield* runBounded(
+      Effect.forEach(groups, cancelGroup, { concurrency: options?.concurrency ?? defaults.concurrency, discard: true }),
+      timeout
+    )
+    if (exit === undefined) {
+      noteError({ message: `cancelling did not finish within ${Duration.format(timeout)}` })
+      counts.failedToCancel += requestIds.length - settled
+    }
+    return {
+      mode: "cancel",
+      outstanding: requestIds.length,
+      ...counts,
+      unknownCreates: 0,
+      errors: Array.from(errors)
+    } satisfies Report
+  })

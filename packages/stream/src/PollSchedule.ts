@@ -1,0 +1,147 @@
+/**
+ * When to poll next: the adaptive schedule of `Batch.poll` and `Batch.run`.
+ *
+ * Each poll reports how many requests it found finished and, once the client has seen requests finish,
+ * how long until the next unfinished request is predicted to finish (from the server's `time_started` and
+ * `time_completed`). The schedule waits for that prediction when there is one. Without one it is a backoff:
+ * `initialDelay`, then `factor` times longer after each poll that found nothing, up to `maxDelay`; a poll
+ * that finds something resets it. No wait is ever longer than `maxDelay`.
+ *
+ * @since 1.0.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleInterval from "effect/ScheduleInterval"
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export interface Options {
+  /** The first wait, and the first step of the backoff. */
+  readonly initialDelay: Duration.DurationInput
+  /** How much longer each wait of the backoff is than the one before. */
+  readonly factor: number
+  /** The longest wait between two polls. */
+  readonly maxDelay: Duration.DurationInput
+  /** How long after a predicted finish to poll, at most (one tenth of the typical request duration when that is
+   * shorter), so that requests finishing together are all done. */
+  readonly margin: Duration.DurationInput
+  /** Requests predicted to finish within this time of the earliest one are waited for together, at most (a
+   * quarter of the typical request duration when that is shorter). */
+  readonly coalesce: Duration.DurationInput
+}
+
+/**
+ * The defaults: 200 ms, doubling, up to 5 s; 100 ms margin; 250 ms coalescing.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const defaults: Options = {
+  initialDelay: Duration.millis(200),
+  factor: 2,
+  maxDelay: Duration.seconds(5),
+  margin: Duration.millis(100),
+  coalesce: Duration.millis(250)
+}
+
+/**
+ * The options in milliseconds.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Resolved {
+  readonly initialDelay: number
+  readonly factor: number
+  readonly maxDelay: number
+  readonly margin: number
+  readonly coalesce: number
+}
+
+/**
+ * @since 1.0.0
+ * @category constructors
+ */
+export const resolve = (options: Partial<Options> | undefined): Resolved => {
+  const merged = { ...defaults, ...options }
+  const resolved: Resolved = {
+    initialDelay: Duration.toMillis(merged.initialDelay),
+    factor: merged.factor,
+    maxDelay: Duration.toMillis(merged.maxDelay),
+    margin: Duration.toMillis(merged.margin),
+    coalesce: Duration.toMillis(merged.coalesce)
+  }
+  if (!(resolved.factor >= 1)) throw new RangeError(`PollSchedule: factor must be at least 1, got ${resolved.factor}`)
+  if (!(resolved.initialDelay >= 0 && resolved.maxDelay >= resolved.initialDelay)) {
+    throw new RangeError("PollSchedule: need 0 <= initialDelay <= maxDelay")
+  }
+  return resolved
+}
+
+/**
+ * What one round found: how many requests it polled (0 when it only waited for new requests), how many of
+ * them had finished, and in how many milliseconds the next unfinished request is predicted to finish
+ * (`undefined` while nothing can be predicted).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Outcome {
+  readonly polled: number
+  readonly finished: number
+  readonly predictedMillis: number | undefined
+}
+
+/**
+ * How many polls in a row found nothing, after this outcome.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const nextEmptyStreak = (emptyStreak: number, outcome: Outcome): number =>
+  outcome.polled === 0 ? emptyStreak : outcome.finished > 0 ? 0 : emptyStreak + 1
+
+/**
+ * The `n`-th step of the backoff (0 is `initialDelay`), capped at `maxDelay`.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const backoff = (options: Resolved, step: number): number =>
+  Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, step))
+
+/**
+ * The wait after a poll, given how many polls in a row (this one included) found nothing.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const delayAfter = (options: Resolved, emptyStreak: number, outcome: Outcome): number =>
+  outcome.predictedMillis === undefined
+    ? backoff(options, emptyStreak)
+    : Math.min(options.maxDelay, Math.max(0, outcome.predictedMillis))
+
+/**
+ * The schedule as an Effect `Schedule`: fed with each poll's `Outcome`, it outputs the wait it chose.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const make = (options?: Partial<Options>): Schedule.Schedule<Duration.Duration, Outcome> => {
+  const resolved = resolve(options)
+  return Schedule.makeWithState(0, (now, outcome: Outcome, emptyStreak: number) => {
+    const streak = nextEmptyStreak(emptyStreak, outcome)
+    const delay = delayAfter(resolved, streak, outcome)
+    return Effect.succeed(
+      [
+        streak,
+        Duration.millis(delay),
+        ScheduleDecision.continueWith(ScheduleInterval.after(now + delay))
+      ] as const
+    )
+  })
+}

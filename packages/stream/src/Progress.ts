@@ -1,0 +1,211 @@
+/**
+ * The progress of a batch run, observable while it goes: a `SubscriptionRef` of snapshots (its `changes` is a
+ * `Stream`), and a renderer that draws a live bar on a terminal and prints periodic lines elsewhere.
+ *
+ * ```ts
+ * import { Batch, Progress } from "@ubiops-effect/stream"
+ * import { Effect, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const progress = yield* Progress.make()
+ *   yield* Effect.fork(Progress.render(progress))
+ *   yield* Batch.run(target, inputs, { progress }).pipe(Stream.runDrain)
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ */
+import * as Effect from "effect/Effect"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import type * as Cancellation from "./Cancellation.js"
+
+/**
+ * Where a run is.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Phase = "starting" | "running" | "completed" | "failed" | "interrupted"
+
+/**
+ * One view of a run.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Snapshot {
+  readonly phase: Phase
+  /** How many inputs there are, when known (an array, or the `total` option). */
+  readonly total: number | undefined
+  /** Requests created (or adopted from a checkpoint). */
+  readonly submitted: number
+  /** Submitted, not started yet (as last seen). */
+  readonly pending: number
+  /** Started, not finished (as last seen). */
+  readonly processing: number
+  readonly completed: number
+  readonly failed: number
+  readonly cancelled: number
+  /** Results emitted by the run's stream. */
+  readonly emitted: number
+  /** Finished requests per second over the last few seconds. */
+  readonly resultsPerSecond: number
+  readonly elapsedMillis: number
+  /** What was done with the outstanding requests when the run stopped early. */
+  readonly interruption: Cancellation.Report | undefined
+}
+
+/**
+ * The progress of a run: pass it to `Batch.run` as `progress`, read it or follow its `changes`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Progress = SubscriptionRef.SubscriptionRef<Snapshot>
+
+/**
+ * @since 1.0.0
+ * @category constants
+ */
+export const initial: Snapshot = {
+  phase: "starting",
+  total: undefined,
+  submitted: 0,
+  pending: 0,
+  processing: 0,
+  completed: 0,
+  failed: 0,
+  cancelled: 0,
+  emitted: 0,
+  resultsPerSecond: 0,
+  elapsedMillis: 0,
+  interruption: undefined
+}
+
+/**
+ * @since 1.0.0
+ * @category constructors
+ */
+export const make = (options?: { readonly total?: number | undefined }): Effect.Effect<Progress> =>
+  SubscriptionRef.make<Snapshot>({ ...initial, total: options?.total })
+
+/**
+ * How many requests finished.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const finished = (snapshot: Snapshot): number => snapshot.completed + snapshot.failed + snapshot.cancelled
+
+/**
+ * Whether the run is over.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const isDone = (snapshot: Snapshot): boolean =>
+  snapshot.phase === "completed" || snapshot.phase === "failed" || snapshot.phase === "interrupted"
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 })
+
+const clock = (millis: number): string => {
+  const seconds = Math.max(0, Math.round(millis / 1000))
+  const h = Math.floor(seconds / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = seconds % 60
+  const mm = String(m).padStart(2, "0")
+  const ss = String(s).padStart(2, "0")
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`
+}
+
+/**
+ * One line describing a snapshot, with a bar of `barWidth` characters when the total is known (0: no bar).
+ *
+ * @since 1.0.0
+ * @category formatting
+ */
+export const formatLine = (snapshot: Snapshot, barWidth = 0): string => {
+  const done = finished(snapshot)
+  const parts: Array<string> = []
+  if (snapshot.total !== undefined && snapshot.total > 0) {
+    const ratio = Math.min(1, done / snapshot.total)
+    const bar = barWidth > 0 ? `[${"#".repeat(Math.round(ratio * barWidth)).padEnd(barWidth, ".")}] ` : ""
+    parts.push(`${bar}${integer.format(done)}/${integer.format(snapshot.total)} ${Math.floor(ratio * 100)}%`)
+  } else {
+    parts.push(`${integer.format(done)} done`)
+  }
+  parts.push(`submitted ${integer.format(snapshot.submitted)}`)
+  parts.push(`pending ${integer.format(snapshot.pending)}`)
+  parts.push(`processing ${integer.format(snapshot.processing)}`)
+  parts.push(
+    `completed ${integer.format(snapshot.completed)} failed ${integer.format(snapshot.failed)} cancelled ${
+      integer.format(snapshot.cancelled)
+    }`
+  )
+  let timing = `${integer.format(snapshot.resultsPerSecond)}/s ${clock(snapshot.elapsedMillis)}`
+  if (snapshot.total !== undefined && snapshot.resultsPerSecond > 0 && !isDone(snapshot)) {
+    timing += ` ETA ${clock(((snapshot.total - done) / snapshot.resultsPerSecond) * 1000)}`
+  }
+  parts.push(timing)
+  if (isDone(snapshot)) parts.push(snapshot.phase)
+  return parts.join(" | ")
+}
+
+/**
+ * Where the renderer writes: by default the process's standard error, when there is one.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Output {
+  readonly write: (text: string) => unknown
+  readonly isTTY?: boolean | undefined
+  readonly columns?: number | undefined
+}
+
+const defaultOutput = (): Output | undefined => {
+  const stderr = (globalThis as { process?: { stderr?: Output } }).process?.stderr
+  return stderr === undefined ? undefined : stderr
+}
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export interface RenderOptions {
+  readonly output?: Output | undefined
+  /** How often to redraw on a terminal (default 200 ms). */
+  readonly redrawEvery?: number | undefined
+  /** How often to print a line elsewhere (default 10 s). */
+  readonly lineEvery?: number | undefined
+}
+
+/**
+ * Draws the progress until the run is over, then prints its last line: on a terminal, a bar redrawn in place;
+ * elsewhere (a log file, CI), one line every `lineEvery`. Fork it next to the run.
+ *
+ * @since 1.0.0
+ * @category rendering
+ */
+export const render = (progress: Progress, options?: RenderOptions): Effect.Effect<void> => {
+  const output = options?.output ?? defaultOutput()
+  if (output === undefined) return Effect.void
+  const tty = output.isTTY === true
+  const every = tty ? options?.redrawEvery ?? 200 : options?.lineEvery ?? 10_000
+  const draw = (snapshot: Snapshot) =>
+    Effect.sync(() => {
+      if (tty) {
+        const width = Math.max(40, output.columns ?? 100)
+        let line = formatLine(snapshot, 20)
+        if (line.length > width - 1) line = line.slice(0, width - 1)
+        output.write(`\r\u001b[2K${line}${isDone(snapshot) ? "\n" : ""}`)
+      } else {
+        output.write(`${formatLine(snapshot)}\n`)
+      }
+    })
+  const loop: Effect.Effect<void> = Effect.flatMap(SubscriptionRef.get(progress), (snapshot) =>
+    isDone(snapshot)
+      ? draw(snapshot)
+      : Effect.zipRight(draw(snapshot), Effect.zipRight(Effect.sleep(every), Effect.suspend(() => loop))))
+  return loop
+}

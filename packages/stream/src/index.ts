@@ -1,0 +1,28 @@
+/**
+ * @since 1.0.0
+ */
+
+/**
+ * @since 1.0.0
+ */
+export * as Batch from "./Batch.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Cancellation from "./Cancellation.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Checkpoint from "./Checkpoint.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as PollSchedule from "./PollSchedule.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Progress from "./Progress.js"

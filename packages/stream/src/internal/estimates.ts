@@ -1,0 +1,77 @@
+/**
+ * What the client learns from the server's timestamps: how long requests run (`time_started` to
+ * `time_completed`), how long they take from creation to the end (`time_created` to `time_completed`), and how
+ * far the server's clock is from ours.
+ *
+ * The clock offset (server minus local) is bounded by observations: a create's `time_created` lies between the
+ * local send and receive times, and no server timestamp in a response is later than the server's clock when it
+ * answered. Predictions are converted to local time with the midpoint of the bounds, or the lower bound alone,
+ * which errs on the side of polling late rather than early.
+ */
+
+const smoothing = 0.2
+
+export const parseMillis = (timestamp: string | null | undefined): number => {
+  if (timestamp === null || timestamp === undefined) return Number.NaN
+  return Date.parse(timestamp)
+}
+
+export class Estimates {
+  /** Typical time from `time_started` to `time_completed`, in ms (NaN until a request finished). */
+  duration = Number.NaN
+  /** Typical time from `time_created` to `time_completed`, in ms (NaN until a request finished). */
+  turnaround = Number.NaN
+  private offsetLow = Number.NEGATIVE_INFINITY
+  private offsetHigh = Number.POSITIVE_INFINITY
+
+  get known(): boolean {
+    return !Number.isNaN(this.duration) || !Number.isNaN(this.turnaround)
+  }
+
+  /** Server time minus local time, as best known (0 with no observation). */
+  get offset(): number {
+    const low = this.offsetLow
+    const high = this.offsetHigh
+    if (low > Number.NEGATIVE_INFINITY && high < Number.POSITIVE_INFINITY) return (low + high) / 2
+    if (low > Number.NEGATIVE_INFINITY) return low
+    if (high < Number.POSITIVE_INFINITY) return high
+    return 0
+  }
+
+  /** A server timestamp as local milliseconds. */
+  toLocal(serverMillis: number): number {
+    return serverMillis - this.offset
+  }
+
+  /** A create's `time_created`, sent between `sentAt` and `receivedAt` (local). */
+  observeCreate(serverCreated: number, sentAt: number, receivedAt: number): void {
+    if (Number.isNaN(serverCreated)) return
+    const low = serverCreated - receivedAt
+    const high = serverCreated - sentAt
+    if (low > this.offsetHigh || high < this.offsetLow) {
+      // the clocks moved (or a bound was wrong): start again from this observation
+      this.offsetLow = low
+      this.offsetHigh = high
+      return
+    }
+    if (low > this.offsetLow) this.offsetLow = low
+    if (high < this.offsetHigh) this.offsetHigh = high
+  }
+
+  /** A server timestamp seen in a response received at `receivedAt` (local). */
+  observeTimestamp(serverMillis: number, receivedAt: number): void {
+    if (Number.isNaN(serverMillis)) return
+    const low = serverMillis - receivedAt
+    if (low > this.offsetHigh) this.offsetHigh = Number.POSITIVE_INFINITY
+    if (low > this.offsetLow) this.offsetLow = low
+  }
+
+  observeFinished(created: number, started: number, completed: number): void {
+    if (Number.isNaN(completed)) return
+    if (!Number.isNaN(started) && completed >= started) this.duration = smooth(this.duration, completed - started)
+    if (!Number.isNaN(created) && completed >= created) this.turnaround = smooth(this.turnaround, completed - created)
+  }
+}
+
+const smooth = (current: number, sample: number): number =>
+  Number.isNaN(current) ? sample : current + smoothing * (sample - current)
