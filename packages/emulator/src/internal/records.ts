@@ -1,0 +1,116 @@
+/**
+ * What the engine stores: pipeline versions with their queues and request logs, requests, and the object
+ * requests (steps) of each request.
+ */
+import type * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type { DataType, ObjectContext } from "../PipelineDefinition.js"
+import type { LogEntry } from "./RequestLog.js"
+import { RequestLog } from "./RequestLog.js"
+import { RingQueue } from "./RingQueue.js"
+
+export const PENDING = 0
+export const PROCESSING = 1
+export const COMPLETED = 2
+export const FAILED = 3
+export const CANCELLED = 4
+
+export const statusNames = ["pending", "processing", "completed", "failed", "cancelled"] as const
+
+export type StatusName = typeof statusNames[number]
+
+export const statusIndex = (name: string): number => statusNames.indexOf(name as StatusName)
+
+export const isFinished = (status: number): boolean => status >= COMPLETED
+
+/** An object of a version, ready to run. */
+export interface RunnableObject {
+  readonly kind: "deployment" | "operator" | "pipeline"
+  readonly name: string
+  /** The deployment, operator type or sub-pipeline it calls. */
+  readonly target: string
+  /** The deployment's or sub-pipeline's version (null for operators). */
+  readonly version: string | null
+  readonly latencyMillis: number
+  readonly run: (input: unknown, context: ObjectContext) => Effect.Effect<unknown, unknown>
+}
+
+export interface ProjectState {
+  readonly name: string
+  readonly id: string
+  readonly pipelines: Map<string, PipelineState>
+}
+
+export interface PipelineState {
+  readonly project: ProjectState
+  readonly name: string
+  readonly id: string
+  readonly description: string
+  readonly inputType: DataType
+  readonly outputType: DataType
+  readonly versions: Map<string, VersionState>
+  readonly defaultVersion: VersionState
+}
+
+export class VersionState {
+  readonly log = new RequestLog<RequestRecord>()
+  /** Pending batch requests by priority (0 first); cancelled or deleted ones are skipped when taken. */
+  readonly queues: readonly [RingQueue<RequestRecord>, RingQueue<RequestRecord>] = [new RingQueue(), new RingQueue()]
+  /** Requests in `processing`, direct and batch. */
+  readonly processing = new Set<RequestRecord>()
+  /** Batch requests running now (at most `workers`). */
+  running = 0
+  pumpScheduled = false
+  objects: ReadonlyArray<RunnableObject> = []
+
+  constructor(
+    readonly pipeline: PipelineState,
+    readonly name: string,
+    readonly workers: number
+  ) {}
+}
+
+/** The request of one object of a pipeline request. */
+export class Step {
+  status = PROCESSING
+  timeCompleted = -1
+  output: unknown = null
+  errorMessage: string | null = null
+  inputSize = -1
+  outputSize = -1
+
+  constructor(
+    readonly index: number,
+    readonly object: RunnableObject,
+    readonly timeCreated: number,
+    readonly input: unknown
+  ) {}
+}
+
+export class RequestRecord implements LogEntry {
+  status = PENDING
+  chunk: LogEntry["chunk"] = undefined
+  timeStarted = -1
+  timeCompleted = -1
+  result: unknown = null
+  outputSize = -1
+  errorMessage: string | null = null
+  steps: Array<Step> | null = null
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  timer: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** Called once when the request finishes (direct requests wait on this). */
+  onFinish: Array<() => void> | undefined = undefined
+  onPartial: ((chunk: string) => void) | undefined = undefined
+  deleted = false
+
+  constructor(
+    readonly seq: number,
+    readonly version: VersionState,
+    readonly direct: boolean,
+    readonly timeCreated: number,
+    readonly input: unknown,
+    readonly inputSize: number,
+    readonly timeout: number,
+    readonly priority: 0 | 1
+  ) {}
+}
