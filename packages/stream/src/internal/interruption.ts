@@ -1,5 +1,8 @@
 /**
  * Two ways to keep working while a fiber is being interrupted, both bounded in time.
+ *
+ * The work runs in a daemon fiber: an interrupted fiber passes the interruption on to its children at once,
+ * and this work must outlive the interruption for a while.
  */
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -21,7 +24,7 @@ export const finishOnInterrupt = <A, E, R, B, E2, R2>(
 ): Effect.Effect<B, E | E2, R | R2> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.fork(Effect.interruptible(effect))
+      const fiber = yield* Effect.forkDaemon(Effect.interruptible(effect))
       const awaited = yield* Effect.exit(restore(Fiber.await(fiber)))
       if (Exit.isSuccess(awaited)) {
         const exit = awaited.value
@@ -29,7 +32,7 @@ export const finishOnInterrupt = <A, E, R, B, E2, R2>(
         return yield* andThen(exit.value)
       }
       // this fiber is being interrupted: let the effect finish, within the grace period
-      const timer = yield* Effect.fork(
+      const timer = yield* Effect.forkDaemon(
         Effect.interruptible(Effect.zipRight(Effect.sleep(grace), Fiber.interrupt(fiber)))
       )
       const late = yield* Fiber.await(fiber)
@@ -53,7 +56,7 @@ export const runBounded = <A, E, R>(
 ): Effect.Effect<Exit.Exit<A, E> | undefined, never, R> =>
   Effect.uninterruptible(
     Effect.flatMap(
-      Effect.fork(Effect.interruptible(Effect.timeoutOption(Effect.exit(effect), timeout))),
+      Effect.forkDaemon(Effect.interruptible(Effect.timeoutOption(Effect.exit(effect), timeout))),
       (fiber) => Effect.map(Fiber.join(fiber), (result) => result._tag === "Some" ? result.value : undefined)
     )
   )

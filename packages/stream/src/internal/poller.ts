@@ -2,9 +2,9 @@
  * The poll loop of a run: takes in accepted chunks from a mailbox, polls the requests in flight with `collect`
  * on the adaptive schedule, and emits each request once, when it finished, in completion or input order.
  *
- * One round per pull of the stream: commit the checkpoint of what the consumer took, take in new chunks, wait
- * as the schedule says, poll (at most `pollConcurrency` calls of at most 250 ids), emit. All per-request work
- * is synchronous; effects are per round and per call.
+ * One round per pull of the stream: commit the checkpoint of what the consumer took, then steps until there is
+ * something to emit: take in new chunks, wait as the schedule says, poll (at most `pollConcurrency` calls of at
+ * most 250 ids). All per-request work is synchronous; effects are per step and per call.
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { CallOptions, PipelineTarget, ReadError, Service } from "@ubiops-effect/core/PipelineRequests"
@@ -141,10 +141,9 @@ export const pollLoop = <I, O, E, CE>(
       }
     }
 
-    /** One round: the results it emits, or `undefined` when the run is over. */
-    const round: Effect.Effect<Chunk.Chunk<O> | undefined, ReadError | CE | E> = Effect.gen(
+    /** One step: the results it emits (maybe none), or `undefined` when the run is over. */
+    const step: Effect.Effect<Chunk.Chunk<O> | undefined, ReadError | CE | E> = Effect.gen(
       function*() {
-        if (checkpoint !== undefined) yield* checkpoint.commit
         yield* drain
         if (window.size === 0) {
           if (ended) {
@@ -180,6 +179,13 @@ export const pollLoop = <I, O, E, CE>(
         return yield* emit(finished)
       }
     )
+
+    const untilResults: Effect.Effect<Chunk.Chunk<O> | undefined, ReadError | CE | E> = Effect.flatMap(
+      step,
+      (chunk) => chunk !== undefined && Chunk.isEmpty(chunk) ? untilResults : Effect.succeed(chunk)
+    )
+    // A round starts when the consumer pulls, so what the previous round emitted has been taken: commit it.
+    const round = checkpoint === undefined ? untilResults : Effect.zipRight(checkpoint.commit, untilResults)
 
     return Stream.repeatEffectChunkOption(
       Effect.matchEffect(round, {
