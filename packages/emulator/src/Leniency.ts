@@ -6,6 +6,23 @@
  *
  * @since 1.0.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Headers from "@effect/platform/Headers"
+import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as Multipart from "@effect/platform/Multipart"
+import type * as Path from "@effect/platform/Path"
+import type * as Socket from "@effect/platform/Socket"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import type * as Option from "effect/Option"
+import type { ReadonlyRecord } from "effect/Record"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 
 /**
  * A structured pipeline given its input as text (a `str` in Python is sent as `text/plain`): the text is read
@@ -52,4 +69,156 @@ export const tokenOf = (authorization: string | undefined): string | undefined =
   const match = /^token\s+(\S+)$/i.exec(value)
   if (match !== null) return match[1]
   return /\s/.test(value) || value.length === 0 ? undefined : value
+}
+
+/**
+ * A request whose body was read once, up front, and is served from memory: `text` is decoded as UTF-8 with
+ * the Latin-1 fallback of `decodeText`, an empty body is JSON `null` (a cancel-all may come with no body at
+ * all), and malformed JSON fails with a `RequestError` whose description says why (the server answers 400
+ * with that message).
+ *
+ * @since 1.0.0
+ * @category bodies
+ */
+export class BufferedRequest extends Inspectable.Class implements HttpServerRequest.HttpServerRequest {
+  readonly [HttpServerRequest.TypeId]: HttpServerRequest.TypeId = HttpServerRequest.TypeId
+  readonly [IncomingMessage.TypeId]: IncomingMessage.TypeId = IncomingMessage.TypeId
+
+  constructor(readonly original: HttpServerRequest.HttpServerRequest, readonly bytes: Uint8Array) {
+    super()
+  }
+
+  get source(): unknown {
+    return this.original.source
+  }
+  get url(): string {
+    return this.original.url
+  }
+  get originalUrl(): string {
+    return this.original.originalUrl
+  }
+  get method(): HttpMethod {
+    return this.original.method
+  }
+  get cookies(): ReadonlyRecord<string, string> {
+    return this.original.cookies
+  }
+  get headers(): Headers.Headers {
+    return this.original.headers
+  }
+  get remoteAddress(): Option.Option<string> {
+    return this.original.remoteAddress
+  }
+  get upgrade(): Effect.Effect<Socket.Socket, HttpServerError.RequestError> {
+    return this.original.upgrade
+  }
+  get multipart(): Effect.Effect<
+    Multipart.Persisted,
+    Multipart.MultipartError,
+    Scope.Scope | FileSystem.FileSystem | Path.Path
+  > {
+    return this.original.multipart
+  }
+  get multipartStream(): Stream.Stream<Multipart.Part, Multipart.MultipartError> {
+    return this.original.multipartStream
+  }
+  modify(options: {
+    readonly url?: string
+    readonly headers?: Headers.Headers
+    readonly remoteAddress?: string
+  }): HttpServerRequest.HttpServerRequest {
+    return new BufferedRequest(this.original.modify(options), this.bytes)
+  }
+  get text(): Effect.Effect<string, HttpServerError.RequestError> {
+    return Effect.sync(() => decodeText(this.bytes))
+  }
+  get json(): Effect.Effect<unknown, HttpServerError.RequestError> {
+    return Effect.suspend(() => {
+      if (this.bytes.length === 0) return Effect.succeed(null)
+      try {
+        return Effect.succeed(JSON.parse(Buffer.from(this.bytes).toString("utf8")) as unknown)
+      } catch (error) {
+        return Effect.fail(
+          new HttpServerError.RequestError({
+            request: this,
+            reason: "Decode",
+            cause: error,
+            description: `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`
+          })
+        )
+      }
+    })
+  }
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpServerError.RequestError> {
+    return Effect.sync(() => UrlParams.fromInput(new URLSearchParams(decodeText(this.bytes))))
+  }
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpServerError.RequestError> {
+    return Effect.sync(() =>
+      this.bytes.buffer.slice(this.bytes.byteOffset, this.bytes.byteOffset + this.bytes.byteLength) as ArrayBuffer
+    )
+  }
+  get stream(): Stream.Stream<Uint8Array, HttpServerError.RequestError> {
+    return Stream.succeed(this.bytes)
+  }
+  toJSON(): unknown {
+    return IncomingMessage.inspect(this, {
+      _id: "@effect/platform/HttpServerRequest",
+      method: this.method,
+      url: this.url
+    })
+  }
+}
+
+/**
+ * The body is larger than the emulator accepts.
+ *
+ * @since 1.0.0
+ * @category bodies
+ */
+export class BodyTooLarge {
+  readonly _tag = "BodyTooLarge"
+  constructor(readonly maxBytes: number) {}
+}
+
+/**
+ * Reads the whole body of a request that may have one (at most `maxBytes`: a larger declared or actual size
+ * fails with `BodyTooLarge`), and gives the request back served from memory.
+ *
+ * @since 1.0.0
+ * @category bodies
+ */
+export const bufferBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBytes: number
+): Effect.Effect<HttpServerRequest.HttpServerRequest, BodyTooLarge | HttpServerError.RequestError> => {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") {
+    return Effect.succeed(request)
+  }
+  const declared = Number(request.headers["content-length"])
+  if (Number.isFinite(declared) && declared > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes))
+  if (declared === 0) return Effect.succeed(new BufferedRequest(request, new Uint8Array(0)))
+  interface Read {
+    readonly chunks: Chunk.Chunk<Uint8Array>
+    readonly size: number
+  }
+  return Stream.runFoldEffect(
+    request.stream,
+    { chunks: Chunk.empty<Uint8Array>(), size: 0 } as Read,
+    (state, chunk): Effect.Effect<Read, BodyTooLarge> => {
+      const size = state.size + chunk.length
+      return size > maxBytes
+        ? Effect.fail(new BodyTooLarge(maxBytes))
+        : Effect.succeed({ chunks: Chunk.append(state.chunks, chunk), size })
+    }
+  ).pipe(
+    Effect.map(({ chunks, size }) => {
+      const bytes = new Uint8Array(size)
+      let offset = 0
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset)
+        offset += chunk.length
+      }
+      return new BufferedRequest(request, bytes)
+    })
+  )
 }

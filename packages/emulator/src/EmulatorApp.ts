@@ -1,0 +1,507 @@
+/**
+ * The emulator's HTTP application, built with `HttpApiBuilder` from `EmulatorApi` (the core
+ * `PipelineRequestsApi` and the emulator's extra routes) on one `Emulator`. The real server
+ * (`EmulatorServer`) and the in-process client (`EmulatorHttpClient`) both serve this same application.
+ *
+ * Around the API it adds what UbiOps does on every call: token authentication on `/v2.1`, the
+ * `x-ratelimit-*` headers, and error bodies that are always `{"error": "<message>"}` in JSON. Bodies are read
+ * once, with a size limit (413), through `Leniency.bufferBody`.
+ *
+ * @since 1.0.0
+ */
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { Emulator, stats } from "./Emulator.js"
+import { apiRoot, CallVerdict, EmulatorApi, EndpointGate } from "./EmulatorApi.js"
+import type * as Engine from "./Engine.js"
+import type { CreateResponseWire } from "./internal/wire.js"
+import * as Leniency from "./Leniency.js"
+
+/**
+ * How the transport can drop the connection of the current request without answering (the fault
+ * `dropBeforeAccept`/`dropAfterAccept`). The real server destroys the socket; the in-process client reports
+ * a transport error. Without it, a drop answers nothing useful but is still counted.
+ *
+ * @since 1.0.0
+ * @category transport
+ */
+export class Connection extends Context.Tag("@ubiops-effect/emulator/EmulatorApp/Connection")<Connection, {
+  readonly drop: () => void
+}>() {}
+
+/** The response a handler gives after dropping the connection; it never reaches a client. */
+const droppedResponse = HttpServerResponse.empty({ status: 499 })
+
+const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+
+const errorResponse = (status: number, message: string) => HttpServerResponse.unsafeJson({ error: message }, { status })
+
+/**
+ * The engine's refusal as the response itself. (Failing with the API's typed error bodies would not do: they
+ * all have the shape `{ error: string }`, so the encoder picks the first of them, 400, for every one.)
+ */
+const rejection = <A, R>(effect: Effect.Effect<A, Engine.RequestRejected, R>) =>
+  Effect.catchTag(effect, "RequestRejected", (error) => Effect.succeed(errorResponse(error.status, error.message)))
+
+const targetOf = (path: {
+  readonly project_name: string
+  readonly pipeline_name: string
+  readonly version?: string
+}): Engine.Target => ({ project: path.project_name, pipeline: path.pipeline_name, version: path.version })
+
+const versionTargetOf = (
+  path: { readonly project_name: string; readonly pipeline_name: string; readonly version: string }
+) => ({
+  project: path.project_name,
+  pipeline: path.pipeline_name,
+  version: path.version
+})
+
+const fileResponse = (file: Engine.RequestFile) =>
+  HttpServerResponse.text(file.body, {
+    contentType: file.contentType,
+    headers: { "content-disposition": `attachment; filename="${file.filename}"` }
+  })
+
+/** Drops the connection (if the transport can) and counts it. */
+const drop = (when: "before" | "after") =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator
+    emulator.counters.dropped(when)
+    const connection = yield* Effect.serviceOption(Connection)
+    if (Option.isSome(connection)) connection.value.drop()
+    return droppedResponse
+  })
+
+/** The `requests/stream` body: a `data:` line per line of each partial result, then the final response as one
+ * bare JSON line (UBIOPS-WIRE.md §6). */
+const eventLines = (chunk: string) => `${chunk.split("\n").map((line) => `data:${line}`).join("\n")}\n\n`
+
+const batchData = (payload: unknown): ReadonlyArray<unknown> => Array.isArray(payload) ? payload : [payload]
+
+const PipelineRequestsLive = HttpApiBuilder.group(
+  EmulatorApi,
+  "pipelineRequests",
+  (handlers) =>
+    Effect.gen(function*() {
+      const { engine } = yield* Emulator
+
+      const createDirect = (
+        target: Engine.Target,
+        payload: unknown,
+        urlParams: {
+          readonly timeout?: number | undefined
+          readonly pipeline_timeout?: number | undefined
+          readonly priority?: 0 | 1 | undefined
+        }
+      ) =>
+        Effect.gen(function*() {
+          const verdict = yield* CallVerdict
+          if (verdict.drop === "before") return yield* drop("before")
+          const run = yield* engine.startDirect(target, payload, {
+            timeout: urlParams.timeout ?? urlParams.pipeline_timeout,
+            priority: urlParams.priority
+          })
+          if (verdict.drop === "after") return yield* drop("after")
+          return json(yield* run.response, 201)
+        }).pipe(rejection)
+
+      const createBatch = (
+        target: Engine.Target,
+        payload: unknown,
+        urlParams: { readonly timeout?: number | undefined; readonly priority?: 0 | 1 | undefined }
+      ) =>
+        Effect.gen(function*() {
+          const verdict = yield* CallVerdict
+          if (verdict.drop === "before") return yield* drop("before")
+          const created = yield* engine.createBatch(target, batchData(payload), urlParams)
+          if (verdict.drop === "after") return yield* drop("after")
+          return json(created, 201)
+        }).pipe(rejection)
+
+      const stream = (target: Engine.Target, payload: unknown, timeout: number | undefined) =>
+        Effect.gen(function*() {
+          const verdict = yield* CallVerdict
+          if (verdict.drop === "before") return yield* drop("before")
+          const mailbox = yield* Mailbox.make<string>()
+          const run = yield* engine.startDirect(target, payload, {
+            timeout: timeout ?? 7200,
+            onPartial: (chunk) => mailbox.unsafeOffer(eventLines(chunk))
+          })
+          if (verdict.drop === "after") return yield* drop("after")
+          const finish = run.response.pipe(
+            Effect.flatMap((response: CreateResponseWire) => mailbox.offer(`${JSON.stringify(response)}\n`)),
+            Effect.zipRight(mailbox.end)
+          )
+          const body = Stream.unwrapScoped(
+            Effect.as(Effect.forkScoped(finish), Mailbox.toStream(mailbox))
+          ).pipe(Stream.encodeText)
+          return HttpServerResponse.stream(body, { contentType: "text/event-stream", status: 200 })
+        }).pipe(rejection)
+
+      const get = (target: Engine.Target, id: string, metadataOnly: boolean | undefined) =>
+        Effect.map(engine.get(target, id, { metadataOnly }), (detail) => json(detail))
+
+      const list = (target: Engine.Target, urlParams: {
+        readonly status?: string | undefined
+        readonly limit?: number | undefined
+        readonly offset?: number | undefined
+        readonly start_date?: string | undefined
+        readonly end_date?: string | undefined
+        readonly search_id?: string | undefined
+      }) =>
+        Effect.map(
+          engine.list(target, {
+            status: urlParams.status,
+            limit: urlParams.limit,
+            offset: urlParams.offset,
+            startDate: urlParams.start_date,
+            endDate: urlParams.end_date,
+            searchId: urlParams.search_id
+          }),
+          (items) => json(items)
+        )
+
+      const cancelMany = (
+        target: Engine.Target,
+        ids: ReadonlyArray<string>,
+        status: "pending" | "processing" | undefined
+      ) => Effect.as(engine.cancelMany(target, status === undefined ? { ids } : { status }), json({}))
+
+      return handlers
+        .handle(
+          "batchPipelineRequestsCreate",
+          ({ path, payload, urlParams }) => createBatch(targetOf(path), payload, urlParams)
+        )
+        .handle(
+          "batchPipelineVersionRequestsCreate",
+          ({ path, payload, urlParams }) => createBatch(targetOf(path), payload, urlParams)
+        )
+        .handle(
+          "pipelineRequestsCreate",
+          ({ path, payload, urlParams }) => createDirect(targetOf(path), payload, urlParams)
+        )
+        .handle(
+          "pipelineVersionRequestsCreate",
+          ({ path, payload, urlParams }) => createDirect(targetOf(path), payload, urlParams)
+        )
+        .handle(
+          "pipelineRequestsStream",
+          ({ path, payload, urlParams }) => stream(targetOf(path), payload, urlParams.timeout)
+        )
+        .handle(
+          "pipelineVersionRequestsStream",
+          ({ path, payload, urlParams }) => stream(targetOf(path), payload, urlParams.timeout)
+        )
+        .handle(
+          "pipelineRequestsGet",
+          ({ path, urlParams }) => rejection(get(targetOf(path), path.request_id, urlParams.metadata_only))
+        )
+        .handle(
+          "pipelineVersionRequestsGet",
+          ({ path, urlParams }) => rejection(get(targetOf(path), path.request_id, urlParams.metadata_only))
+        )
+        .handle("pipelineRequestsList", ({ path, urlParams }) => rejection(list(targetOf(path), urlParams)))
+        .handle("pipelineVersionRequestsList", ({ path, urlParams }) => rejection(list(targetOf(path), urlParams)))
+        .handle(
+          "pipelineRequestsBatchGet",
+          ({ path, payload }) =>
+            rejection(Effect.map(engine.collect(targetOf(path), payload), (details) => json(details)))
+        )
+        .handle(
+          "pipelineVersionRequestsBatchGet",
+          ({ path, payload }) =>
+            rejection(Effect.map(engine.collect(targetOf(path), payload), (details) => json(details)))
+        )
+        .handle(
+          "pipelineRequestsUpdate",
+          ({ path }) => rejection(Effect.map(engine.cancel(targetOf(path), path.request_id), (detail) => json(detail)))
+        )
+        .handle(
+          "pipelineVersionRequestsUpdate",
+          ({ path }) => rejection(Effect.map(engine.cancel(targetOf(path), path.request_id), (detail) => json(detail)))
+        )
+        .handle(
+          "pipelineRequestsBatchCancel",
+          ({ path, payload, urlParams }) => rejection(cancelMany(targetOf(path), payload, urlParams.status))
+        )
+        .handle(
+          "pipelineVersionRequestsBatchCancel",
+          ({ path, payload, urlParams }) => rejection(cancelMany(targetOf(path), payload, urlParams.status))
+        )
+        .handle("pipelineRequestsDelete", ({ path }) =>
+          rejection(
+            Effect.as(engine.delete(targetOf(path), path.request_id), HttpServerResponse.empty({ status: 204 }))
+          ))
+        .handle("pipelineVersionRequestsDelete", ({ path }) =>
+          rejection(
+            Effect.as(engine.delete(targetOf(path), path.request_id), HttpServerResponse.empty({ status: 204 }))
+          ))
+        .handle(
+          "pipelineRequestsBatchDelete",
+          ({ path, payload }) => rejection(Effect.as(engine.deleteMany(targetOf(path), payload), json({})))
+        )
+        .handle(
+          "pipelineVersionRequestsBatchDelete",
+          ({ path, payload }) => rejection(Effect.as(engine.deleteMany(targetOf(path), payload), json({})))
+        )
+        .handle("pipelineVersionObjectRequestsGet", ({ path, urlParams }) =>
+          rejection(
+            Effect.map(
+              engine.getObjectRequest(versionTargetOf(path), path.request_id, {
+                metadataOnly: urlParams.metadata_only,
+                pipelineRequestId: urlParams.pipeline_request_id
+              }),
+              (detail) => json(detail)
+            )
+          ))
+        .handle(
+          "pipelineRequestsInputGet",
+          ({ path }) => rejection(Effect.map(engine.getInput(targetOf(path), path.request_id), fileResponse))
+        )
+        .handle(
+          "pipelineRequestsOutputGet",
+          ({ path }) => rejection(Effect.map(engine.getOutput(targetOf(path), path.request_id), fileResponse))
+        )
+        .handle(
+          "pipelineVersionRequestsInputGet",
+          ({ path }) => rejection(Effect.map(engine.getInput(targetOf(path), path.request_id), fileResponse))
+        )
+        .handle(
+          "pipelineVersionRequestsOutputGet",
+          ({ path }) => rejection(Effect.map(engine.getOutput(targetOf(path), path.request_id), fileResponse))
+        )
+        .handle("pipelineVersionObjectRequestsInputGet", ({ path }) =>
+          rejection(
+            Effect.map(engine.getObjectInput(versionTargetOf(path), path.request_id), fileResponse)
+          ))
+        .handle("pipelineVersionObjectRequestsOutputGet", ({ path }) =>
+          rejection(
+            Effect.map(engine.getObjectOutput(versionTargetOf(path), path.request_id), fileResponse)
+          ))
+    })
+)
+
+const ServiceLive = HttpApiBuilder.group(EmulatorApi, "service", (handlers) =>
+  Effect.gen(function*() {
+    const { engine } = yield* Emulator
+    return handlers
+      .handle("serviceStatus", () => Effect.succeed({ status: "ok" }))
+      .handle("pipelinesGet", ({ path }) => rejection(engine.getPipeline(path.project_name, path.pipeline_name)))
+      .handle("userGet", () => Effect.succeed({ email: engine.userEmail, name: "UbiOps", surname: "Emulator" }))
+      .handle("projectsList", () => engine.projects)
+  }))
+
+const ControlLive = HttpApiBuilder.group(EmulatorApi, "control", (handlers) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator
+    const context = Context.make(Emulator, emulator)
+    return handlers
+      .handle("stats", () => Effect.provide(stats, context))
+      .handle("getFaults", () => Effect.sync(() => emulator.faults.settings()))
+      .handle("setFaults", ({ payload }) =>
+        Effect.sync(() => {
+          emulator.faults.set(payload)
+          return payload
+        }))
+  }))
+
+/** Which operation a route belongs to, and whether it creates requests. */
+const operations = (() => {
+  const byRoute = new Map<string, string>()
+  HttpApi.reflect(EmulatorApi, {
+    onGroup() {},
+    onEndpoint({ endpoint }) {
+      byRoute.set(`${endpoint.method} ${endpoint.path}`, endpoint.name)
+    }
+  })
+  return byRoute
+})()
+
+const creates = new Set([
+  "pipelineRequestsCreate",
+  "pipelineVersionRequestsCreate",
+  "batchPipelineRequestsCreate",
+  "batchPipelineVersionRequestsCreate",
+  "pipelineRequestsStream",
+  "pipelineVersionRequestsStream"
+])
+
+const GateLive = Layer.effect(
+  EndpointGate,
+  Effect.gen(function*() {
+    const emulator = yield* Emulator
+    return Effect.gen(function*() {
+      const { route } = yield* HttpRouter.RouteContext
+      const operation = operations.get(`${route.method} ${route.path}`) ?? `${route.method} ${route.path}`
+      emulator.counters.call(operation)
+      const verdict = emulator.faults.decide(emulator.now(), creates.has(operation))
+      if (verdict.rateLimited) {
+        return yield* Effect.die(errorResponse(429, "Rate limit exceeded: too many requests in this minute"))
+      }
+      if (verdict.latencyMillis > 0) yield* Effect.sleep(Duration.millis(verdict.latencyMillis))
+      if (verdict.errorStatus !== undefined) {
+        return yield* Effect.die(errorResponse(verdict.errorStatus, `Emulated fault: ${verdict.errorStatus}`))
+      }
+      return verdict
+    })
+  })
+)
+
+const ApiLive = HttpApiBuilder.api(EmulatorApi).pipe(
+  Layer.provide([PipelineRequestsLive, ServiceLive, ControlLive]),
+  Layer.provide(GateLive)
+)
+
+// -------------------------------------------------------------------------------------------------
+// around the API
+
+const sha256 = (value: string) => createHash("sha256").update(value).digest()
+
+const defaultMessages: Record<number, string> = {
+  400: "Bad request",
+  401: "Authentication credentials were not provided.",
+  404: "Not found",
+  405: "Method not allowed",
+  413: "Request body too large",
+  499: "Client closed the request",
+  500: "Internal emulator error",
+  503: "Service unavailable"
+}
+
+interface Issue {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly message: string
+}
+
+/** One message for a list of schema issues; for an optional parameter, the "or absent" alternative of the
+ * union is left out. */
+const issuesText = (issues: ReadonlyArray<Issue>) => {
+  const relevant = issues.filter((issue) => !issue.message.startsWith("Expected undefined"))
+  return (relevant.length > 0 ? relevant : issues).map((issue) => {
+    const field = issue.path.map(String).join(".")
+    return field === "" || issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`
+  }).join("; ")
+}
+
+/** Turns any error response into `{"error": "<message>"}` JSON; success responses pass unchanged. */
+const withErrorBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+) => {
+  if (response.status < 400) return response
+  const body = response.body
+  if (body._tag === "Uint8Array" && (response.headers["content-type"] ?? body.contentType).includes("json")) {
+    try {
+      const parsed = JSON.parse(new TextDecoder().decode(body.body)) as Record<string, unknown>
+      if (typeof parsed.error === "string") return response
+      if (parsed._tag === "HttpApiDecodeError" && Array.isArray(parsed.issues) && parsed.issues.length > 0) {
+        return errorResponse(response.status, issuesText(parsed.issues as Array<Issue>))
+      }
+      if (typeof parsed.message === "string") return errorResponse(response.status, parsed.message)
+    } catch {
+      // not JSON after all: replaced below
+    }
+  }
+  const fallback = defaultMessages[response.status] ?? `HTTP ${response.status}`
+  return errorResponse(
+    response.status,
+    response.status === 404 ? `${fallback}: ${request.method} ${request.url.split("?")[0]}` : fallback
+  )
+}
+
+/** The response for a failure that escaped the API: a malformed body is 400 with the parser's message. */
+const failureResponse = (cause: Cause.Cause<unknown>) => {
+  for (const error of [...Cause.failures(cause), ...Cause.defects(cause)]) {
+    if (error instanceof Leniency.BodyTooLarge) {
+      return Effect.succeed(errorResponse(413, `The request body is larger than ${error.maxBytes} bytes`))
+    }
+    if (HttpServerError.isServerError(error) && error._tag === "RequestError" && error.description !== undefined) {
+      return Effect.succeed(errorResponse(400, error.description))
+    }
+    if (error instanceof HttpApiError.HttpApiDecodeError) {
+      return Effect.succeed(errorResponse(400, issuesText(error.issues)))
+    }
+  }
+  return Effect.tap(
+    Effect.map(HttpServerError.causeResponse(cause), ([response]) => response),
+    (response) => response.status >= 500 ? Effect.logError("Emulator error", cause) : Effect.void
+  )
+}
+
+const isApiPath = (url: string) => url === apiRoot || url.startsWith(`${apiRoot}/`) || url.startsWith(`${apiRoot}?`)
+
+/**
+ * Authentication, body buffering, error bodies, rate-limit headers and response counting around the API.
+ */
+const around = (emulator: Emulator["Type"]) => {
+  const expected = sha256(Redacted.value(emulator.token))
+  const authorized = (header: string | undefined) => {
+    const token = Leniency.tokenOf(header)
+    return token !== undefined && timingSafeEqual(sha256(token), expected)
+  }
+  return <E, R>(app: HttpApp.Default<E, R>) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const api = isApiPath(request.url)
+      let response: HttpServerResponse.HttpServerResponse
+      if (api && !authorized(request.headers.authorization)) {
+        response = errorResponse(
+          401,
+          request.headers.authorization === undefined ? defaultMessages[401] : "Invalid token."
+        )
+      } else {
+        response = yield* Leniency.bufferBody(request, emulator.maxBodyBytes).pipe(
+          Effect.flatMap((buffered) => Effect.provideService(app, HttpServerRequest.HttpServerRequest, buffered)),
+          Effect.catchAllCause(failureResponse)
+        )
+      }
+      if (response === droppedResponse) return response
+      response = withErrorBody(request, response)
+      const window = emulator.faults.window(emulator.now())
+      if (api) emulator.counters.response(response.status)
+      return HttpServerResponse.setHeaders(response, {
+        "x-ratelimit-limit": String(window.limit),
+        "x-ratelimit-remaining": String(window.remaining),
+        "x-ratelimit-reset": String(window.resetSeconds)
+      })
+    })
+}
+
+/**
+ * The emulator's HTTP application. The API's handlers live as long as the scope.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>,
+  never,
+  Emulator | Scope.Scope
+> = Effect.gen(function*() {
+  const emulator = yield* Emulator
+  const context = yield* Layer.build(
+    Layer.mergeAll(ApiLive, HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer).pipe(
+      Layer.provideMerge(Layer.succeed(Emulator, emulator))
+    )
+  )
+  const app = yield* Effect.provide(HttpApiBuilder.httpApp, context)
+  return around(emulator)(app) as HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>
+})
