@@ -29,13 +29,13 @@ export interface Options {
   /** How long after a predicted finish to poll, at most (one tenth of the typical request duration when that is
    * shorter), so that requests finishing together are all done. */
   readonly margin: Duration.DurationInput
-  /** Requests predicted to finish within this time of the earliest one are waited for together, at most (a
-   * quarter of the typical request duration when that is shorter). */
+  /** Requests predicted to finish within this time of the earliest one are waited for together: the most a
+   * poll is put off to catch more results in one call. */
   readonly coalesce: Duration.DurationInput
 }
 
 /**
- * The defaults: 200 ms, doubling, up to 5 s; 100 ms margin; 250 ms coalescing.
+ * The defaults: 200 ms, doubling, up to 5 s; 100 ms margin; 1 s coalescing.
  *
  * @since 1.0.0
  * @category constants
@@ -45,7 +45,7 @@ export const defaults: Options = {
   factor: 2,
   maxDelay: Duration.seconds(5),
   margin: Duration.millis(100),
-  coalesce: Duration.millis(250)
+  coalesce: Duration.seconds(1)
 }
 
 /**

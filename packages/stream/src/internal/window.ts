@@ -4,10 +4,8 @@
  * Everything here is plain synchronous code over a `Map` in registration order (oldest first): a poll round
  * costs a few passes over at most the window, never an effect per request.
  *
- * Predictions are in server time. A processing request should finish `duration` after it started. A request
- * that has not started should finish `turnaround` after it was created, and not before the earliest processing
- * request finished and left its worker plus one `duration`. A request polled after its predicted finish and
- * found unfinished is checked again after a backoff (`PollSchedule.backoff`, one step more each time).
+ * Predictions are in server time (see `predict`). A request polled after its predicted finish and found
+ * unfinished is checked again after a backoff (`PollSchedule.backoff`, one step more each time).
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import { isTerminalStatus } from "@ubiops-effect/core/Models"
@@ -33,6 +31,8 @@ export class Tracked<I> {
   misses = 0
   /** Server time before which it is not worth polling again (after a miss). */
   recheckAt = Number.NEGATIVE_INFINITY
+  /** Its predicted finish (server ms), NaN when unknown: see `Window.predict`. */
+  predicted = Number.NaN
   /** Whether the plan being executed polls it as due. */
   due = false
 
@@ -77,36 +77,41 @@ export class Window<I> {
     return Array.from(this.items.keys())
   }
 
-  private earliestProcessingFinish(): number {
-    const duration = this.estimates.duration
-    if (Number.isNaN(duration) || this.processing === 0) return Number.NaN
-    let earliest = Number.POSITIVE_INFINITY
-    for (const tracked of this.items.values()) {
-      if (tracked.state === PROCESSING && !Number.isNaN(tracked.started)) {
-        const finish = tracked.started + duration
-        if (finish < earliest) earliest = finish
-      }
-    }
-    return earliest === Number.POSITIVE_INFINITY ? Number.NaN : earliest
-  }
-
-  /** Predicted finish (server ms) of one request; NaN when nothing can be predicted. */
-  private predictedFinish(tracked: Tracked<I>, workerFree: number, fallbackCreated: number): number {
+  /**
+   * Predicts when each request should finish (server ms, in `predicted`; NaN when nothing can be predicted).
+   *
+   * A processing request: `duration` after it started. Requests not started yet are assumed to wait in one
+   * queue, oldest first, for the workers that run ours: with W of ours processing, predicted to finish at F_0 <=
+   * ... <= F_{W-1}, the j-th waiting request should finish at `F_(j mod W) + (floor(j / W) + 1) * duration`. With
+   * none processing, `turnaround` after its creation. Never before the recheck time of a request that was found
+   * unfinished after its predicted finish.
+   */
+  private predict(nowServer: number): void {
     const { duration, turnaround } = this.estimates
-    let finish = Number.NaN
-    if (tracked.state === PROCESSING && !Number.isNaN(tracked.started) && !Number.isNaN(duration)) {
-      finish = tracked.started + duration
-    } else {
-      if (!Number.isNaN(turnaround)) {
-        finish = (Number.isNaN(tracked.created) ? fallbackCreated : tracked.created) + turnaround
+    const finishes: Array<number> = []
+    for (const tracked of this.items.values()) {
+      let finish = Number.NaN
+      if (tracked.state === PROCESSING && !Number.isNaN(tracked.started) && !Number.isNaN(duration)) {
+        finish = tracked.started + duration
+        if (tracked.recheckAt > finish) finish = tracked.recheckAt
+        finishes.push(finish)
       }
-      if (tracked.state !== PROCESSING && !Number.isNaN(workerFree)) {
-        const afterWorkerFree = workerFree + duration
-        if (Number.isNaN(finish) || afterWorkerFree > finish) finish = afterWorkerFree
-      }
+      tracked.predicted = finish
     }
-    if (Number.isNaN(finish)) return finish
-    return tracked.recheckAt > finish ? tracked.recheckAt : finish
+    finishes.sort((a, b) => a - b)
+    const workers = finishes.length
+    let waiting = 0
+    for (const tracked of this.items.values()) {
+      if (!Number.isNaN(tracked.predicted)) continue
+      let finish = Number.NaN
+      if (workers > 0) {
+        finish = finishes[waiting % workers] + (Math.floor(waiting / workers) + 1) * duration
+        waiting++
+      } else if (!Number.isNaN(turnaround)) {
+        finish = (Number.isNaN(tracked.created) ? nowServer : tracked.created) + turnaround
+      }
+      tracked.predicted = tracked.recheckAt > finish ? tracked.recheckAt : finish
+    }
   }
 
   /**
@@ -118,31 +123,24 @@ export class Window<I> {
     const nowServer = now + this.estimates.offset
     const capacity = this.maxIds * maxGroups
     const selected: Array<string> = []
-    if (this.estimates.known) {
-      const workerFree = this.earliestProcessingFinish()
-      for (const tracked of this.items.values()) {
-        tracked.due = false
-        if (selected.length >= capacity) continue
-        const finish = this.predictedFinish(tracked, workerFree, nowServer)
-        if (finish <= nowServer) {
-          tracked.due = true
-          selected.push(tracked.id)
-        }
+    if (this.estimates.known) this.predict(nowServer)
+    for (const tracked of this.items.values()) {
+      tracked.due = false
+      if (selected.length < capacity && tracked.predicted <= nowServer) {
+        tracked.due = true
+        selected.push(tracked.id)
       }
     }
     const groups: Array<Array<string>> = []
     for (let start = 0; start < selected.length; start += this.maxIds) {
       groups.push(selected.slice(start, start + this.maxIds))
     }
-    const last = groups.length === 0 ? [] : groups[groups.length - 1]
-    if (groups.length === 0) groups.push(last)
+    if (groups.length === 0) groups.push([])
+    const last = groups[groups.length - 1]
     if (last.length < this.maxIds) {
       for (const tracked of this.items.values()) {
         if (last.length >= this.maxIds) break
-        if (!tracked.due) {
-          last.push(tracked.id)
-          tracked.due = false
-        }
+        if (!tracked.due) last.push(tracked.id)
       }
     }
     return last.length === 0 ? [] : groups
@@ -155,24 +153,19 @@ export class Window<I> {
   predictedDelay(now: number): number | undefined {
     if (!this.estimates.known || this.items.size === 0) return undefined
     const nowServer = now + this.estimates.offset
-    const workerFree = this.earliestProcessingFinish()
+    this.predict(nowServer)
     let earliest = Number.POSITIVE_INFINITY
     for (const tracked of this.items.values()) {
-      const finish = this.predictedFinish(tracked, workerFree, nowServer)
-      if (finish < earliest) earliest = finish
+      if (tracked.predicted < earliest) earliest = tracked.predicted
     }
     if (earliest === Number.POSITIVE_INFINITY) return undefined
-    const typical = Number.isNaN(this.estimates.duration) ? this.estimates.turnaround : this.estimates.duration
-    const coalesce = Math.min(this.schedule.coalesce, typical / 4)
-    const margin = Math.min(this.schedule.margin, typical / 10)
+    const horizon = earliest + this.schedule.coalesce
     let target = earliest
-    if (coalesce > 0) {
-      for (const tracked of this.items.values()) {
-        const finish = this.predictedFinish(tracked, workerFree, nowServer)
-        if (finish > target && finish <= earliest + coalesce) target = finish
-      }
+    for (const tracked of this.items.values()) {
+      if (tracked.predicted > target && tracked.predicted <= horizon) target = tracked.predicted
     }
-    return target + margin - nowServer
+    const typical = Number.isNaN(this.estimates.duration) ? this.estimates.turnaround : this.estimates.duration
+    return target + Math.min(this.schedule.margin, typical / 10) - nowServer
   }
 
   /**

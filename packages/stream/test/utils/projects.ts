@@ -7,6 +7,7 @@ export const demoSleep = { project: "demo", pipeline: "sleep" } as const
 /**
  * `test/maybe-fail`: `{ n, fail? }` gives `{ doubled: 2n }`, or fails with "asked to fail" when `fail` is set.
  * `test/slow`: takes 2 seconds, 20 workers.
+ * `test/quick`: takes 10 ms, 8 workers.
  */
 export const testProject: ProjectDefinition = {
   name: "test",
@@ -24,6 +25,11 @@ export const testProject: ProjectDefinition = {
       }]
     },
     {
+      name: "quick",
+      workers: 8,
+      objects: [{ kind: "deployment", name: "wait", latency: "10 millis" }]
+    },
+    {
       name: "slow",
       workers: 20,
       objects: [{ kind: "deployment", name: "wait", latency: "2 seconds" }]
@@ -32,4 +38,5 @@ export const testProject: ProjectDefinition = {
 }
 
 export const maybeFail = { project: "test", pipeline: "maybe-fail" } as const
+export const quick = { project: "test", pipeline: "quick" } as const
 export const slow = { project: "test", pipeline: "slow" } as const
