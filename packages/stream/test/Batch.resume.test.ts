@@ -42,9 +42,9 @@ describe("Batch.run with a checkpoint", () => {
       assert.strictEqual(new Set(secondList).size, secondList.length, "the resumed run emits each result once")
       const all = new Set([...firstSet, ...secondList])
       assert.strictEqual(all.size, 1_000, "every input has its result")
-      // at least once: only results of the round the first run was in when it stopped can come again
+      // at least once: only results of the last round handed out before the stop can come again (within the window)
       const again = secondList.filter((index) => firstSet.has(index))
-      assert.isAtMost(again.length, 100)
+      assert.isAtMost(again.length, 500)
       for (const result of Chunk.toReadonlyArray(second)) {
         assert.strictEqual(result.input, inputs[result.index])
         assert.deepStrictEqual(result.detail.request_data, inputs[result.index])
