@@ -396,24 +396,30 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
     ): ReadonlyArray<RunnableObject> =>
       objects.map((object): RunnableObject => {
         switch (object.kind) {
-          case "deployment":
+          case "deployment": {
+            const latencyMillis = Duration.toMillis(object.latency ?? 0)
             return {
               kind: "deployment",
               name: object.name,
               target: object.deployment ?? object.name,
               version: object.version ?? "v1",
-              latencyMillis: Duration.toMillis(object.latency ?? 0),
-              run: object.run ?? identity
+              latencyMillis,
+              run: object.run ?? identity,
+              passThrough: object.run === undefined && latencyMillis === 0
             }
-          case "operator":
+          }
+          case "operator": {
+            const latencyMillis = Duration.toMillis(object.latency ?? 0)
             return {
               kind: "operator",
               name: object.name,
               target: object.operator ?? "function",
               version: null,
-              latencyMillis: Duration.toMillis(object.latency ?? 0),
-              run: object.run ?? identity
+              latencyMillis,
+              run: object.run ?? identity,
+              passThrough: object.run === undefined && latencyMillis === 0
             }
+          }
           case "pipeline": {
             if (object.objects !== undefined) {
               const inner = resolveObjects(project, object.objects)
@@ -423,7 +429,8 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
                 target: object.pipeline,
                 version: object.version ?? "v1",
                 latencyMillis: 0,
-                run: (input, context) => runChain(inner, input, context)
+                run: (input, context) => runChain(inner, input, context),
+                passThrough: inner.every((object) => object.passThrough)
               }
             }
             const pipeline = project.pipelines.get(object.pipeline)!
@@ -436,7 +443,10 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
               target: object.pipeline,
               version: version.name,
               latencyMillis: 0,
-              run: (input, context) => runChain(version.objects, input, context)
+              run: (input, context) => runChain(version.objects, input, context),
+              get passThrough() {
+                return version.objects.every((object) => object.passThrough)
+              }
             }
           }
         }
@@ -481,6 +491,13 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
             project,
             version.objects ?? []
           )
+        }
+      }
+    }
+    for (const project of projects.values()) {
+      for (const pipeline of project.pipelines.values()) {
+        for (const version of pipeline.versions.values()) {
+          version.passThrough = version.objects.every((object) => object.passThrough)
         }
       }
     }
@@ -773,8 +790,25 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
       record.fiber?.unsafeInterruptAsFork(FiberId.none)
     }
 
+    /** A request of a version whose objects all pass their input through completes as it starts. */
+    const passThrough = (record: RequestRecord) => {
+      const time = record.timeStarted
+      const steps: Array<Step> = []
+      for (const object of record.version.objects) {
+        const step = new Step(steps.length, object, time, record.input)
+        step.status = COMPLETED
+        step.output = record.input
+        step.timeCompleted = time
+        steps.push(step)
+      }
+      record.steps = steps
+      complete(record, record.input)
+      if (!record.direct) record.version.running--
+    }
+
     /** Starts a request that is in `processing`; a run that ends at once is finished at once, with no timer. */
     const run = (record: RequestRecord) => {
+      if (record.version.passThrough) return passThrough(record)
       const fiber = runFork(runRequest(record))
       const exit = fiber.unsafePoll()
       if (exit !== null) return onRunExit(record, exit)

@@ -33,6 +33,8 @@ export interface RunnableObject {
   readonly version: string | null
   readonly latencyMillis: number
   readonly run: (input: unknown, context: ObjectContext) => Effect.Effect<unknown, unknown>
+  /** Returns its input at once (no function, no latency): runs without a fiber. */
+  readonly passThrough: boolean
 }
 
 export interface ProjectState {
@@ -62,6 +64,8 @@ export class VersionState {
   running = 0
   pumpScheduled = false
   objects: ReadonlyArray<RunnableObject> = []
+  /** Every object passes its input through: a request completes the moment it starts. */
+  passThrough = false
 
   constructor(
     readonly pipeline: PipelineState,

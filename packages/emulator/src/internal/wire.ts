@@ -30,8 +30,19 @@ export type PipelineRequestWire = Schema.Schema.Encoded<typeof PipelineRequestPi
 /** `OperatorRequestDetail` as sent: the object's name under both `pipeline_object` and `object` (§2.10). */
 export type ObjectRequestWire = Schema.Schema.Encoded<typeof OperatorRequestDetail> & { readonly object: string }
 
-/** ISO 8601 with an explicit offset, as UbiOps writes it: `2020-03-28T20:00:26.613+00:00`. */
-export const timestamp = (millis: number): string => `${new Date(millis).toISOString().slice(0, -1)}+00:00`
+const recentTimestamps = new Map<number, string>()
+
+/** ISO 8601 with an explicit offset, as UbiOps writes it: `2020-03-28T20:00:26.613+00:00`. Requests of one
+ * batch share their timestamps, so recent ones are remembered. */
+export const timestamp = (millis: number): string => {
+  let text = recentTimestamps.get(millis)
+  if (text === undefined) {
+    if (recentTimestamps.size >= 4096) recentTimestamps.clear()
+    text = `${new Date(millis).toISOString().slice(0, -1)}+00:00`
+    recentTimestamps.set(millis, text)
+  }
+  return text
+}
 
 const optionalTimestamp = (millis: number): string | null => millis < 0 ? null : timestamp(millis)
 
@@ -43,24 +54,56 @@ export const byteSize = (value: unknown): number =>
 export const sequenceId = (step: Step): string =>
   `${String(Math.max(0, Math.floor(step.timeCreated))).padStart(13, "0")}${String(step.index).padStart(4, "0")}`
 
-const stepSizes = (step: Step) => {
-  if (step.inputSize < 0) step.inputSize = byteSize(step.input)
-  if (step.outputSize < 0 && step.status === COMPLETED) step.outputSize = byteSize(step.output)
-  return { input_size: step.inputSize, output_size: step.outputSize < 0 ? null : step.outputSize }
+/** Sizes are computed when first asked for; an object that returned its input has the input's size. */
+const inputSizeOf = (record: RequestRecord, step: Step): number => {
+  if (step.inputSize < 0) {
+    const previous = step.index > 0 ? record.steps![step.index - 1] : undefined
+    step.inputSize = step.input === record.input
+      ? record.inputSize
+      : previous !== undefined && previous.output === step.input
+      ? outputSizeOf(record, previous)
+      : byteSize(step.input)
+  }
+  return step.inputSize
 }
 
-const stepCommon = (ids: IdScheme, record: RequestRecord, step: Step) => ({
-  id: ids.format(record.seq, step.index),
-  pipeline_object: step.object.name,
-  status: statusNames[step.status],
-  success: step.status === COMPLETED,
-  error_message: step.errorMessage,
-  sequence_id: sequenceId(step),
-  time_created: timestamp(step.timeCreated),
-  time_started: timestamp(step.timeCreated),
-  time_completed: optionalTimestamp(step.timeCompleted),
-  ...stepSizes(step)
-})
+const outputSizeOf = (record: RequestRecord, step: Step): number => {
+  if (step.outputSize < 0) {
+    step.outputSize = step.output === step.input ? inputSizeOf(record, step) : byteSize(step.output)
+  }
+  return step.outputSize
+}
+
+interface StepCommon {
+  readonly id: string
+  readonly pipeline_object: string
+  readonly status: string
+  readonly success: boolean
+  readonly error_message: string | null
+  readonly sequence_id: string
+  readonly time_created: string
+  readonly time_started: string
+  readonly time_completed: string | null
+  readonly input_size: number
+  readonly output_size: number | null
+}
+
+const stepCommon = (ids: IdScheme, record: RequestRecord, step: Step): StepCommon => {
+  const created = timestamp(step.timeCreated)
+  return {
+    id: ids.format(record.seq, step.index),
+    pipeline_object: step.object.name,
+    status: statusNames[step.status],
+    success: step.status === COMPLETED,
+    error_message: step.errorMessage,
+    sequence_id: sequenceId(step),
+    time_created: created,
+    time_started: created,
+    time_completed: optionalTimestamp(step.timeCompleted),
+    input_size: inputSizeOf(record, step),
+    output_size: step.status === COMPLETED ? outputSizeOf(record, step) : null
+  }
+}
 
 interface SubRequests {
   deployment_requests: Array<DeploymentRequestWire>
@@ -73,13 +116,18 @@ const subRequests = (ids: IdScheme, record: RequestRecord): SubRequests => {
   if (record.steps === null) return lists
   for (const step of record.steps) {
     const object = step.object
-    const common = stepCommon(ids, record, step)
+    const common = stepCommon(ids, record, step) as unknown as Record<string, unknown>
     if (object.kind === "deployment") {
-      lists.deployment_requests.push({ ...common, deployment: object.target, version: object.version })
+      common.deployment = object.target
+      common.version = object.version
+      lists.deployment_requests.push(common as unknown as DeploymentRequestWire)
     } else if (object.kind === "operator") {
-      lists.operator_requests.push({ ...common, operator: object.target })
+      common.operator = object.target
+      lists.operator_requests.push(common as unknown as OperatorRequestWire)
     } else {
-      lists.pipeline_requests.push({ ...common, pipeline: object.target, version: object.version })
+      common.pipeline = object.target
+      common.version = object.version
+      lists.pipeline_requests.push(common as unknown as PipelineRequestWire)
     }
   }
   return lists
@@ -106,15 +154,29 @@ export const listItem = (ids: IdScheme, record: RequestRecord): ListItemWire => 
   output_size: record.outputSize < 0 ? null : record.outputSize
 })
 
-export const detail = (ids: IdScheme, record: RequestRecord, metadataOnly: boolean): DetailWire => ({
-  ...listItem(ids, record),
-  request_data: metadataOnly ? null : record.input,
-  result: metadataOnly || record.status !== COMPLETED ? null : record.result,
-  error_message: record.errorMessage,
-  pipeline_timeout: record.timeout,
-  deployment_timeout: null,
-  ...subRequests(ids, record)
-})
+export const detail = (ids: IdScheme, record: RequestRecord, metadataOnly: boolean): DetailWire => {
+  const lists = subRequests(ids, record)
+  return {
+    id: ids.format(record.seq, requestIndex),
+    pipeline: record.version.pipeline.name,
+    version: record.version.name,
+    status: statusNames[record.status],
+    success: record.status === COMPLETED,
+    time_created: timestamp(record.timeCreated),
+    time_started: optionalTimestamp(record.timeStarted),
+    time_completed: optionalTimestamp(record.timeCompleted),
+    input_size: record.inputSize,
+    output_size: record.outputSize < 0 ? null : record.outputSize,
+    request_data: metadataOnly ? null : record.input,
+    result: metadataOnly || record.status !== COMPLETED ? null : record.result,
+    error_message: record.errorMessage,
+    pipeline_timeout: record.timeout,
+    deployment_timeout: null,
+    deployment_requests: lists.deployment_requests,
+    operator_requests: lists.operator_requests,
+    pipeline_requests: lists.pipeline_requests
+  }
+}
 
 export const singleDetail = (
   ids: IdScheme,
