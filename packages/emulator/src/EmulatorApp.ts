@@ -440,9 +440,12 @@ const failureResponse = (cause: Cause.Cause<unknown>) => {
       return Effect.succeed(errorResponse(400, issuesText(error.issues)))
     }
   }
-  return Effect.tap(
-    Effect.map(HttpServerError.causeResponse(cause), ([response]) => response),
-    (response) => response.status >= 500 ? Effect.logError("Emulator error", cause) : Effect.void
+  return Effect.flatMap(
+    HttpServerError.causeResponse(cause),
+    ([response, unexplained]) =>
+      response.status >= 500 && !Cause.isEmpty(unexplained) && !Cause.isInterruptedOnly(unexplained)
+        ? Effect.as(Effect.logError("Emulator error", unexplained), response)
+        : Effect.succeed(response)
   )
 }
 

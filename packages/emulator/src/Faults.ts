@@ -24,12 +24,6 @@ const Millis = Schema.Number.pipe(
   })
 )
 
-const ErrorStatus = Schema.String.pipe(
-  Schema.filter((key) =>
-    /^[45][0-9][0-9]$/.test(key) ? true : `error statuses must be HTTP error codes from 400 to 599, got "${key}"`
-  )
-)
-
 /**
  * @since 1.0.0
  * @category schemas
@@ -40,7 +34,16 @@ export const FaultSettings = Schema.Struct({
   /** At most this many `/v2.1` calls per minute; more get 429 with `x-ratelimit-*` headers. */
   rateLimitPerMinute: Schema.optional(Schema.Int.pipe(Schema.positive())),
   /** The share of `/v2.1` calls answered with each status (without performing the call). */
-  errorRates: Schema.optional(Schema.Record({ key: ErrorStatus, value: Probability })),
+  errorRates: Schema.optional(
+    Schema.Record({ key: Schema.String, value: Probability }).pipe(
+      Schema.filter((rates) => {
+        const wrong = Object.keys(rates).filter((status) => !/^[45][0-9][0-9]$/.test(status))
+        return wrong.length === 0
+          ? true
+          : `error statuses must be HTTP error codes from 400 to 599, got ${wrong.join(", ")}`
+      })
+    )
+  ),
   /** Every `/v2.1` call waits a uniformly random time in this range, in milliseconds. */
   latencyMs: Schema.optional(
     Schema.Tuple(Millis, Millis).pipe(
