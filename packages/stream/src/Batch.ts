@@ -245,16 +245,23 @@ const encoder = <I, O>(target: Target<I, O>) =>
     ? (inputs: ReadonlyArray<I>) => Effect.forEach(inputs, target.encodeInput)
     : (inputs: ReadonlyArray<I>) => Effect.succeed(inputs as unknown as ReadonlyArray<RequestData>)
 
-const untypedResult = <I>({ detail, tracked }: Finished<I>): Result<I, unknown> => {
-  const base = { index: tracked.index, input: tracked.input, requestId: tracked.id, detail }
-  if (detail.status === "completed") return { ...base, status: "completed", output: detail.result }
-  if (detail.status === "failed") return { ...base, status: "failed", errorMessage: detail.error_message }
-  return { ...base, status: "cancelled" }
+const untypedResult = <I>(finished: Finished<I>): Result<I, unknown> => {
+  const detail = finished.detail
+  const { id: requestId, index, input } = finished
+  switch (detail.status) {
+    case "completed":
+      return { status: "completed", index, input, requestId, detail, output: detail.result }
+    case "failed":
+      return { status: "failed", index, input, requestId, detail, errorMessage: detail.error_message }
+    default:
+      return { status: "cancelled", index, input, requestId, detail }
+  }
 }
 
 const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Finished<I>>) =>
-  Effect.forEach(finished, ({ detail, tracked }): Effect.Effect<Result<I, O>> => {
-    const base = { index: tracked.index, input: tracked.input, requestId: tracked.id, detail }
+  Effect.forEach(finished, (done): Effect.Effect<Result<I, O>> => {
+    const detail = done.detail
+    const base = { index: done.index, input: done.input, requestId: done.id, detail }
     if (detail.status === "completed") {
       return Effect.match(pipeline.decodeOutput(detail.result, detail.id), {
         onSuccess: (output): Result<I, O> => ({ ...base, status: "completed", output }),

@@ -116,7 +116,7 @@ describe("Window", () => {
   it("emits each finished request once and forgets it", () => {
     const window = makeWindow(3)
     const finished = window.observe([detail("r1", "failed"), detail("r1", "completed"), detail("zz", "completed")], T0)
-    assert.deepStrictEqual(finished.map((f) => f.tracked.id), ["r1"])
+    assert.deepStrictEqual(finished.map((f) => f.id), ["r1"])
     assert.deepStrictEqual(window.ids(), ["r0", "r2"])
     assert.isFalse(window.add(new Tracked("r0", 9, 9, 0, T0)))
   })

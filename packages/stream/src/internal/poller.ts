@@ -91,7 +91,7 @@ export const pollLoop = <I, O, E, CE>(
 
     const inTurn = (finished: Array<Finished<I>>): Array<Finished<I>> => {
       if (!inputOrder) return finished
-      for (let i = 0; i < finished.length; i++) waiting.set(finished[i].tracked.index, finished[i])
+      for (let i = 0; i < finished.length; i++) waiting.set(finished[i].index, finished[i])
       const ready: Array<Finished<I>> = []
       for (;;) {
         const next = waiting.get(nextIndex)
@@ -114,7 +114,7 @@ export const pollLoop = <I, O, E, CE>(
         }
         if (checkpoint !== undefined) {
           for (let i = 0; i < ready.length; i++) {
-            const tracked = ready[i].tracked
+            const tracked = ready[i]
             checkpoint.markEmitted(tracked.chunk, tracked.index - tracked.chunk * config.chunkSize)
           }
         }

@@ -35,6 +35,8 @@ export class Tracked<I> {
   predicted = Number.NaN
   /** Whether the plan being executed polls it as due. */
   due = false
+  /** The detail of the poll that saw it finished. */
+  detail: PipelineRequestDetail | undefined = undefined
 
   constructor(
     readonly id: string,
@@ -47,10 +49,8 @@ export class Tracked<I> {
   }
 }
 
-export interface Finished<I> {
-  readonly tracked: Tracked<I>
-  readonly detail: PipelineRequestDetail
-}
+/** A request seen finished, with the detail the poll returned. */
+export type Finished<I> = Tracked<I> & { readonly detail: PipelineRequestDetail }
 
 export class Window<I> {
   readonly items = new Map<string, Tracked<I>>()
@@ -184,7 +184,8 @@ export class Window<I> {
       if (isTerminalStatus(detail.status)) {
         this.items.delete(detail.id)
         if (tracked.state === PROCESSING) this.processing--
-        finished.push({ tracked, detail })
+        tracked.detail = detail
+        finished.push(tracked as Finished<I>)
         if (samples < samplesPerPoll) {
           samples++
           const completed = parseMillis(detail.time_completed)
