@@ -419,27 +419,38 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           )
         )
       )
+      const shouldRetry = (error: CallError | DecodeError) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
+          if (error._tag === "Timeout" && error.scope === "call") return Effect.succeed(false)
+          if (now >= deadline) return Effect.succeed(false)
+          if (error._tag === "RateLimited") {
+            // A wait the call cannot afford fails now, with the hint, rather than sleeping into the deadline.
+            const affordable = Math.min(maxWait, deadline - now)
+            if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
+          }
+          const cost = error._tag === "Timeout" || error._tag === "TransportError"
+            ? budgetDefaults.timeoutRetryCost
+            : budgetDefaults.retryCost
+          return settings.budget.tryAcquire(cost)
+        })
+
+      // The retry machinery is set up only once an attempt has failed: the first failure is replayed into it, so
+      // the schedule sees every failure, and a call that succeeds at once pays nothing for it.
+      const retryAfter = (first: CallError | DecodeError) => {
+        let replay = true
+        const attempt = Effect.suspend(() => {
+          if (!replay) return once
+          replay = false
+          return Effect.fail(first)
+        })
+        return Effect.retry(attempt, { schedule, while: shouldRetry })
+      }
+
       const retried = (started: number) => {
         deadline = started + callMillis
         return once.pipe(
-          Effect.retry({
-            schedule,
-            while: (error) =>
-              Effect.flatMap(Clock.currentTimeMillis, (now) => {
-                if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
-                if (error._tag === "Timeout" && error.scope === "call") return Effect.succeed(false)
-                if (now >= deadline) return Effect.succeed(false)
-                if (error._tag === "RateLimited") {
-                  // A wait the call cannot afford fails now, with the hint, rather than sleeping into the deadline.
-                  const affordable = Math.min(maxWait, deadline - now)
-                  if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
-                }
-                const cost = error._tag === "Timeout" || error._tag === "TransportError"
-                  ? budgetDefaults.timeoutRetryCost
-                  : budgetDefaults.retryCost
-                return settings.budget.tryAcquire(cost)
-              })
-          }),
+          Effect.catchAll(retryAfter),
           Effect.tap(() => settings.budget.onSuccess)
         )
       }

@@ -3,9 +3,25 @@
  * forked fibers: measured on a sequential `get` against a loopback server, about 5 µs of CPU per call instead
  * of about 40 µs. The timer comes from the `Clock` in context, so `TestClock` drives it in tests.
  */
-import type * as Duration from "effect/Duration"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+
+/** The default clock's class: with it, a JS timer is the same timer `Clock.sleep` would set, without a fiber. */
+const LiveClock = (Clock.make() as object).constructor
+
+const startTimer = (clock: Clock.Clock, duration: Duration.Duration, onFire: () => void): () => void => {
+  if (clock.constructor === LiveClock) {
+    const handle = setTimeout(onFire, Duration.toMillis(duration))
+    return () => clearTimeout(handle)
+  }
+  const fiber = Effect.runFork(clock.sleep(duration))
+  fiber.addObserver((exit) => {
+    if (Exit.isSuccess(exit)) onFire()
+  })
+  return () => fiber.unsafeInterruptAsFork(fiber.id())
+}
 
 export const timeoutFail = <A, E, E2>(
   self: Effect.Effect<A, E>,
@@ -17,9 +33,8 @@ export const timeoutFail = <A, E, E2>(
       Effect.flatMap(Effect.fork(restore(self)), (child) =>
         Effect.async<A, E | E2>((resume) => {
           let settled = false
-          const timer = Effect.runFork(clock.sleep(duration))
-          timer.addObserver((exit) => {
-            if (settled || !Exit.isSuccess(exit)) return
+          const cancelTimer = startTimer(clock, duration, () => {
+            if (settled) return
             settled = true
             child.unsafeInterruptAsFork(child.id())
             resume(Effect.fail(onTimeout()))
@@ -27,12 +42,12 @@ export const timeoutFail = <A, E, E2>(
           child.addObserver((exit) => {
             if (settled) return
             settled = true
-            timer.unsafeInterruptAsFork(timer.id())
+            cancelTimer()
             resume(exit)
           })
           return Effect.sync(() => {
             settled = true
-            timer.unsafeInterruptAsFork(timer.id())
+            cancelTimer()
             child.unsafeInterruptAsFork(child.id())
           })
         }))
