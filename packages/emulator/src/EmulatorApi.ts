@@ -1,7 +1,8 @@
 /**
  * The HTTP contract the emulator serves: the core `PipelineRequestsApi` (the same `HttpApi` the client is
  * built from) plus what the official CLI calls before it (`GET /status`, `GET /projects/{p}/pipelines/{pl}`,
- * and `GET /user`, `GET /projects` for `ubiops signin`), all under `/v2.1`; and the emulator's own
+ * `GET /user` and `GET /projects` for `ubiops signin`, `GET /projects/{p}` for `ubiops current_project set`), all
+ * under `/v2.1`; and the emulator's own
  * `/_emulator` routes (no token), which exist on no real UbiOps.
  *
  * @since 1.0.0
@@ -68,6 +69,11 @@ export class ServiceGroup extends HttpApiGroup.make("service")
       .addSuccess(Schema.Struct({ email: Schema.String, name: Schema.String, surname: Schema.String }))
   )
   .add(HttpApiEndpoint.get("projectsList", "/projects").addSuccess(Schema.Array(ProjectList)))
+  .add(
+    HttpApiEndpoint.get("projectsGet", "/projects/:project_name")
+      .setPath(Schema.Struct({ project_name: ResourceName }))
+      .addSuccess(ProjectList)
+  )
   .addError(BadRequestBody)
   .addError(NotFoundBody)
 {}

@@ -307,6 +307,7 @@ const ServiceLive = HttpApiBuilder.group(EmulatorApi, "service", (handlers) =>
       .handle("pipelinesGet", ({ path }) => rejection(engine.getPipeline(path.project_name, path.pipeline_name)))
       .handle("userGet", () => Effect.succeed({ email: engine.userEmail, name: "UbiOps", surname: "Emulator" }))
       .handle("projectsList", () => engine.projects)
+      .handle("projectsGet", ({ path }) => rejection(engine.getProject(path.project_name)))
   }))
 
 const ControlLive = HttpApiBuilder.group(EmulatorApi, "control", (handlers) =>

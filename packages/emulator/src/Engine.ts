@@ -259,6 +259,7 @@ export interface Engine {
   ) => Effect.Effect<RequestFile, RequestRejected>
   readonly getPipeline: (project: string, pipeline: string) => Effect.Effect<PipelineWire, RequestRejected>
   readonly projects: Effect.Effect<Array<ProjectWire>>
+  readonly getProject: (project: string) => Effect.Effect<ProjectWire, RequestRejected>
   readonly stats: Effect.Effect<EngineStats>
   /** Who creates requests (`origin.created_by`, `GET /user`). */
   readonly userEmail: string
@@ -970,6 +971,16 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
         : { filename: `${id}-output.json`, contentType: "application/json", body: JSON.stringify(output) }
     }
 
+    const projectWire = (project: ProjectState): ProjectWire => ({
+      id: project.id,
+      name: project.name,
+      creation_date: startedAt,
+      advanced_permissions: false,
+      credits: null,
+      organization_name: "ubiops-emulator",
+      labels: {}
+    })
+
     const engine: Engine = {
       userEmail,
       startDirect,
@@ -1071,17 +1082,13 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
             default_version: pipeline.defaultVersion.name
           }
         }),
-      projects: Effect.sync(() =>
-        Array.from(projects.values(), (project) => ({
-          id: project.id,
-          name: project.name,
-          creation_date: startedAt,
-          advanced_permissions: false,
-          credits: null,
-          organization_name: "ubiops-emulator",
-          labels: {}
-        }))
-      ),
+      projects: Effect.sync(() => Array.from(projects.values(), projectWire)),
+      getProject: (name) =>
+        attempt(() => {
+          const project = projects.get(name)
+          if (project === undefined) throw rejected(404, `Project "${name}" not found`)
+          return projectWire(project)
+        }),
       stats: Effect.sync((): EngineStats => ({
         created: { total: createdTotal, byPipeline: Object.fromEntries(createdByPipeline) },
         statuses: {
