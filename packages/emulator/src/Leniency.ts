@@ -196,7 +196,9 @@ export const bufferBody = (
   }
   const declared = Number(request.headers["content-length"])
   if (Number.isFinite(declared) && declared > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes))
-  if (declared === 0) return Effect.succeed(new BufferedRequest(request, new Uint8Array(0)))
+  const source = request.source
+  const noBody = declared === 0 || (typeof Request !== "undefined" && source instanceof Request && source.body === null)
+  if (noBody) return Effect.succeed(new BufferedRequest(request, new Uint8Array(0)))
   interface Read {
     readonly chunks: Chunk.Chunk<Uint8Array>
     readonly size: number

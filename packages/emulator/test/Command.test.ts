@@ -1,0 +1,130 @@
+/**
+ * The `pnpm emulator` command: its arguments, and the real process (prints the base URL and token, serves,
+ * stops cleanly on SIGINT).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { spawn } from "node:child_process"
+import * as Path from "node:path"
+import * as Command from "../src/Command.js"
+
+const root = Path.resolve(__dirname, "../../..")
+
+describe("Command", () => {
+  it("reads the options, with defaults", () => {
+    const parsed = Command.parse([])
+    assert.isTrue(Either.isRight(parsed))
+    if (Either.isRight(parsed)) {
+      assert.deepStrictEqual(parsed.right, {
+        help: false,
+        port: 8080,
+        host: "127.0.0.1",
+        token: undefined,
+        config: undefined,
+        demo: true,
+        maxFinishedRequests: undefined,
+        maxBodyBytes: undefined,
+        faults: {}
+      })
+    }
+    const full = Command.parse([
+      "--",
+      "--port",
+      "0",
+      "--token",
+      "abc",
+      "--config",
+      "x.json",
+      "--no-demo",
+      "--max-finished",
+      "10",
+      "--error-rate",
+      "500=0.03",
+      "--error-rate",
+      "503=0.03",
+      "--latency",
+      "20",
+      "--drop-before",
+      "0.02",
+      "--drop-after",
+      "0.02"
+    ])
+    assert.isTrue(Either.isRight(full))
+    if (Either.isRight(full)) {
+      assert.strictEqual(full.right.port, 0)
+      assert.strictEqual(full.right.token, "abc")
+      assert.isFalse(full.right.demo)
+      assert.strictEqual(full.right.maxFinishedRequests, 10)
+      assert.deepStrictEqual(full.right.faults, {
+        errorRates: { "500": 0.03, "503": 0.03 },
+        latencyMs: [20, 20],
+        dropBeforeAccept: 0.02,
+        dropAfterAccept: 0.02
+      })
+    }
+  })
+
+  it("refuses what makes no sense, saying why", () => {
+    for (
+      const [args, reason] of [
+        [["--port", "-1"], /--port/],
+        [["--port", "x"], /--port/],
+        [["--error-rate", "500"], /STATUS=RATE/],
+        [["--drop-before", "2"], /probability/],
+        [["--latency", "5,1"], /min <= max/],
+        [["--token", ""], /--token/],
+        [["--bogus"], /bogus/]
+      ] as const
+    ) {
+      const parsed = Command.parse(args)
+      assert.isTrue(Either.isLeft(parsed), args.join(" "))
+      if (Either.isLeft(parsed)) assert.match(parsed.left.reason, reason)
+    }
+  })
+
+  it.live(
+    "the process prints its base URL and token, serves, and exits 0 on SIGINT",
+    () =>
+      Effect.promise(() =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(
+            Path.join(root, "node_modules/.bin/tsx"),
+            ["packages/emulator/src/bin.ts", "--port", "0"],
+            {
+              cwd: root,
+              stdio: ["ignore", "pipe", "pipe"]
+            }
+          )
+          const timer = setTimeout(() => {
+            child.kill("SIGKILL")
+            reject(new Error(`the emulator did not start and stop in time; output: ${output}`))
+          }, 25_000)
+          let output = ""
+          let checked = false
+          child.stdout.on("data", async (chunk: Buffer) => {
+            output += chunk.toString()
+            const url = /base URL: (http:\/\/127\.0\.0\.1:\d+\/v2\.1)/.exec(output)?.[1]
+            const token = /token: +([0-9a-f]{40})/.exec(output)?.[1]
+            if (checked || url === undefined || token === undefined) return
+            checked = true
+            try {
+              const response = await fetch(`${url}/status`, { headers: { authorization: `Token ${token}` } })
+              assert.deepStrictEqual(await response.json(), { status: "ok" })
+              child.kill("SIGINT")
+            } catch (error) {
+              child.kill("SIGKILL")
+              reject(error)
+            }
+          })
+          child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString()))
+          child.on("exit", (code) => {
+            clearTimeout(timer)
+            if (code === 0 && checked && output.includes("UbiOps emulator stopped.")) resolve()
+            else reject(new Error(`exit code ${code}; output: ${output}`))
+          })
+        })
+      ),
+    { timeout: 30_000 }
+  )
+})
