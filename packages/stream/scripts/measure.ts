@@ -36,8 +36,29 @@ const clientLayer = PipelineRequests.layer({ token: Redacted.make(token), host: 
   Layer.provide(NodeHttpClient.layerUndici)
 )
 
+let peakRss = 0
+let atPeak: Record<string, number> = {}
+setInterval(() => {
+  const memory = process.memoryUsage()
+  if (memory.rss > peakRss) {
+    peakRss = memory.rss
+    atPeak = Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, Math.round(v / 1e6)]))
+  }
+}, 100).unref()
+
+/** With --expose-gc: the live heap after a full collection, every 2 s. */
+const live: Array<number> = []
+const gc = (globalThis as { gc?: () => void }).gc
+if (gc !== undefined) {
+  setInterval(() => {
+    gc()
+    live.push(Math.round(process.memoryUsage().heapUsed / 1e6))
+  }, 2_000).unref()
+}
+
 const measure = async (run: () => Promise<{ results: number; extra?: Record<string, unknown> }>) => {
   const before = await stats()
+  const startRss = process.memoryUsage().rss
   const cpu = process.cpuUsage()
   const start = performance.now()
   const { extra, results } = await run()
@@ -54,13 +75,21 @@ const measure = async (run: () => Promise<{ results: number; extra?: Record<stri
     cpuMicrosPerResult: Number(((used.user + used.system) / results).toFixed(1)),
     callsPerResult: Number((calls / results).toFixed(4)),
     created: after.created.total - before.created.total,
+    startRssMB: Math.round(startRss / 1e6),
+    peakRssMB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1e6),
+    atPeak,
+    ...(live.length > 0 ? { liveHeapMB: live } : {}),
     ...extra
   }))
 }
 
 const ours = () =>
   Effect.runPromise(
-    Batch.run({ project: "demo", pipeline: "echo" }, inputs(n, (i) => ({ i }))).pipe(
+    Batch.run({ project: "demo", pipeline: "echo" }, inputs(n, (i) => ({ i })), {
+      schedule: process.env.FIRST_POLL_MS === undefined
+        ? undefined
+        : { initialDelay: Number(process.env.FIRST_POLL_MS) }
+    }).pipe(
       Stream.runCount,
       Effect.map((results) => ({ results })),
       Effect.provide(clientLayer)

@@ -219,4 +219,26 @@ describe("Batch.run", () => {
       }
       assert.isTrue(snapshots.some((s) => s.phase === "running" && s.emitted < 1_000))
     }).pipe(Effect.provide(emulator)))
+
+  it.live("ends at once with no inputs", () =>
+    Effect.gen(function*() {
+      const progress = yield* Progress.make()
+      assert.strictEqual(yield* Stream.runCount(Batch.run(demoEcho, [], { progress })), 0)
+      assert.strictEqual((yield* SubscriptionRef.get(progress)).phase, "completed")
+      assert.strictEqual((yield* Emulator.stats).created.total, 0)
+    }).pipe(Effect.provide(emulator)))
+
+  it.live("Batch.poll leaves the requests alone when stopped", () =>
+    Effect.gen(function*() {
+      const service = yield* PipelineRequests
+      const created = yield* service.createBatch(
+        demoSleep,
+        Array.from({ length: 8 }, (_, i) => ({ seconds: i < 4 ? 0 : 30 }))
+      )
+      const first = yield* Batch.poll(demoSleep, created.map((item) => item.id)).pipe(Stream.take(4), Stream.runCollect)
+      assert.strictEqual(Chunk.size(first), 4)
+      const stats = yield* Emulator.stats
+      assert.strictEqual(stats.statuses.cancelled, 0)
+      assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 4)
+    }).pipe(Effect.provide(emulator)))
 })
