@@ -17,6 +17,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Limits } from "@ubiops-effect/core/ApiParams"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -142,7 +143,7 @@ const PipelineRequestsLive = HttpApiBuilder.group(
           if (verdict.drop === "before") return yield* drop("before")
           const mailbox = yield* Mailbox.make<string>()
           const run = yield* engine.startDirect(target, payload, {
-            timeout: timeout ?? 7200,
+            timeout: timeout ?? Limits.streamTimeout.default,
             onPartial: (chunk) => mailbox.unsafeOffer(eventLines(chunk))
           })
           if (verdict.drop === "after") return yield* drop("after")
