@@ -74,6 +74,17 @@ describe("Window", () => {
     assert.deepStrictEqual(due(T0 + 22_000), ["r0", "r1", "r2", "r3", "r4"])
   })
 
+  it("does not queue requests behind the processing ones while none was seen pending", () => {
+    const window = makeWindow(1_000)
+    learn(window, T0 + 4_000)
+    // a poll caught one request still running, the others not seen yet: they are not waiting behind it
+    window.observe([detail("r0", "processing", { started: T0 + 1_000 })], T0 + 1_500)
+    const due = () => Array.from(window.items.values()).filter((t) => t.due).length
+    window.plan(T0 + 4_000, 4)
+    // created at T0, 4 s turnaround: all due now but r0, which started at +1 s and runs 4 s
+    assert.strictEqual(due(), 999)
+  })
+
   it("waits for requests predicted to finish within the coalescing time, not longer", () => {
     const window = makeWindow(3, { coalesce: "1 second", margin: "0 millis" })
     learn(window, T0 + 4_000)

@@ -12,8 +12,11 @@ import { isTerminalStatus } from "@ubiops-effect/core/Models"
 import * as PollSchedule from "../PollSchedule.js"
 import { type Estimates, parseMillis } from "./estimates.js"
 
-const NOT_STARTED = 0
-const PROCESSING = 1
+/** Not seen by a poll yet. */
+const NEW = 0
+/** Seen pending: queued behind others. */
+const PENDING = 1
+const PROCESSING = 2
 
 /** Timestamps of the finished requests of one poll that feed the estimates: enough to follow the trend. */
 const samplesPerPoll = 16
@@ -22,7 +25,7 @@ const samplesPerPoll = 16
  * One request in flight. `I` is what the caller attached to it (the input of a run).
  */
 export class Tracked<I> {
-  state = NOT_STARTED
+  state = NEW
   /** Server time the request was created (ms), or NaN. */
   created: number
   /** Server time the request started processing (ms), or NaN. */
@@ -52,9 +55,14 @@ export class Tracked<I> {
 /** A request seen finished, with the detail the poll returned. */
 export type Finished<I> = Tracked<I> & { readonly detail: PipelineRequestDetail }
 
+/** The later of two times, either of which may be NaN. */
+const later = (a: number, b: number): number => Number.isNaN(a) || b > a ? b : a
+
 export class Window<I> {
   readonly items = new Map<string, Tracked<I>>()
   processing = 0
+  /** Requests seen pending: evidence that the workers are busy and ours wait in the queue. */
+  pending = 0
 
   constructor(readonly estimates: Estimates, readonly schedule: PollSchedule.Resolved, readonly maxIds: number) {}
 
@@ -80,11 +88,11 @@ export class Window<I> {
   /**
    * Predicts when each request should finish (server ms, in `predicted`; NaN when nothing can be predicted).
    *
-   * A processing request: `duration` after it started. Requests not started yet are assumed to wait in one
-   * queue, oldest first, for the workers that run ours: with W of ours processing, predicted to finish at F_0 <=
-   * ... <= F_{W-1}, the j-th waiting request should finish at `F_(j mod W) + (floor(j / W) + 1) * duration`. With
-   * none processing, `turnaround` after its creation. Never before the recheck time of a request that was found
-   * unfinished after its predicted finish.
+   * A processing request: `duration` after it started. When some of ours were seen pending, the workers are
+   * busy and requests not started yet wait in one queue, oldest first, for the workers that run ours: with W of
+   * ours processing, predicted to finish at F_0 <= ... <= F_{W-1}, the j-th waiting request should finish at
+   * `F_(j mod W) + (floor(j / W) + 1) * duration`. Otherwise `turnaround` after its creation. Never before the
+   * recheck time of a request that was found unfinished after its predicted finish.
    */
   private predict(nowServer: number): void {
     const { duration, turnaround } = this.estimates
@@ -99,7 +107,7 @@ export class Window<I> {
       tracked.predicted = finish
     }
     finishes.sort((a, b) => a - b)
-    const workers = finishes.length
+    const workers = this.pending > 0 ? finishes.length : 0
     let waiting = 0
     for (const tracked of this.items.values()) {
       if (!Number.isNaN(tracked.predicted)) continue
@@ -184,6 +192,7 @@ export class Window<I> {
       if (isTerminalStatus(detail.status)) {
         this.items.delete(detail.id)
         if (tracked.state === PROCESSING) this.processing--
+        else if (tracked.state === PENDING) this.pending--
         tracked.detail = detail
         finished.push(tracked as Finished<I>)
         if (samples < samplesPerPoll) {
@@ -191,18 +200,23 @@ export class Window<I> {
           const completed = parseMillis(detail.time_completed)
           const created = parseMillis(detail.time_created)
           estimates.observeFinished(created, parseMillis(detail.time_started), completed)
-          if (!(completed <= latest)) latest = completed
+          latest = later(latest, completed)
         }
         continue
       }
       if (Number.isNaN(tracked.created)) tracked.created = parseMillis(detail.time_created)
+      if (detail.status === "pending" && tracked.state === NEW) {
+        tracked.state = PENDING
+        this.pending++
+      }
       if (detail.status === "processing" && tracked.state !== PROCESSING) {
+        if (tracked.state === PENDING) this.pending--
         tracked.state = PROCESSING
         this.processing++
         tracked.started = parseMillis(detail.time_started)
         tracked.misses = 0
         tracked.recheckAt = Number.NEGATIVE_INFINITY
-        if (!(tracked.started <= latest)) latest = tracked.started
+        latest = later(latest, tracked.started)
       } else if (tracked.due) {
         tracked.misses++
         tracked.recheckAt = receivedAt + estimates.offset +
