@@ -463,21 +463,13 @@ export const run: {
       : (yield* SubscriptionRef.get(options.progress)).total
     const tracker = new Tracker(options?.progress, options?.total ?? totalOf(inputs) ?? progressTotal)
 
-    const checkpoint = options?.checkpoint === undefined
-      ? undefined
-      : yield* Checkpoint.open(options.checkpoint, { target: pipelineTarget, chunkSize })
-    if (checkpoint?.complete === true) {
-      tracker.phase = "completed"
-      yield* tracker.publish
-      return Stream.empty
-    }
-
     const permits = yield* Effect.makeSemaphore(windowSize)
     const mailbox = yield* Queue.unbounded<Message<I>>()
     const window = new Window<I>(new Estimates(), PollSchedule.resolve(options?.schedule), maxItems)
     let unknownCreates = 0
 
-    // Runs after the submission and the polling stopped: a create in flight has registered its ids by then.
+    // Runs after the submission and the polling stopped (a create in flight has registered its ids by then), and
+    // also when the run could not start, so that its progress always ends.
     yield* Effect.addFinalizer((exit) =>
       Effect.gen(function*() {
         if (tracker.phase === "completed") return
@@ -513,6 +505,15 @@ export const run: {
         yield* tracker.publish
       })
     )
+
+    const checkpoint = options?.checkpoint === undefined
+      ? undefined
+      : yield* Checkpoint.open(options.checkpoint, { target: pipelineTarget, chunkSize })
+    if (checkpoint?.complete === true) {
+      tracker.phase = "completed"
+      yield* tracker.publish
+      return Stream.empty
+    }
 
     const submission = submitChunks(
       {

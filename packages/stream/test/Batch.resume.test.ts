@@ -2,8 +2,9 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { assert, describe, it } from "@effect/vitest"
 import { PipelineRequests } from "@ubiops-effect/core/PipelineRequests"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
-import { Chunk, Effect, Exit, Fiber, Layer, Stream } from "effect"
+import { Chunk, Effect, Exit, Fiber, Layer, Stream, SubscriptionRef } from "effect"
 import * as Batch from "../src/Batch.js"
+import * as Progress from "../src/Progress.js"
 import { quick, testProject } from "./utils/projects.js"
 import { Recorder } from "./utils/Recorder.js"
 
@@ -102,9 +103,13 @@ describe("Batch.run with a checkpoint", () => {
       assert.strictEqual(again, 0)
       assert.strictEqual(recorder.creates.length + recorder.collects.length, 0)
 
-      const other = yield* Effect.exit(Stream.runDrain(Batch.run(quick, inputs, { checkpoint, chunkSize: 100 })))
+      const progress = yield* Progress.make()
+      const other = yield* Effect.exit(
+        Stream.runDrain(Batch.run(quick, inputs, { checkpoint, chunkSize: 100, progress }))
+      )
       assert.isTrue(Exit.isFailure(other))
       assert.include(String(Exit.isFailure(other) ? other.cause : ""), "CheckpointError")
+      assert.strictEqual((yield* SubscriptionRef.get(progress)).phase, "failed")
     }).pipe(Effect.provide(environment)))
 
   it.live("refuses to resume with inputs that do not match what was recorded", () =>
