@@ -42,16 +42,19 @@ export const structuredInputFromText = (text: string): unknown => {
 
 /**
  * A `text/plain` body is UTF-8, except from the older `requests`/`urllib3` stack of Debian, which sends
- * Latin-1: bytes that are not valid UTF-8 are read as Latin-1.
+ * Latin-1 without saying so: bytes that are not valid UTF-8 are read as Latin-1. A declared Latin-1 charset is
+ * read as Latin-1.
  *
  * @since 1.0.0
  * @category bodies
  */
-export const decodeText = (bytes: Uint8Array): string => {
+export const decodeText = (bytes: Uint8Array, contentType?: string | undefined): string => {
+  const latin1 = () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1")
+  if (contentType !== undefined && /charset\s*=\s*"?(iso-8859-1|latin-?1)/i.test(contentType)) return latin1()
   try {
     return utf8.decode(bytes)
   } catch {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1")
+    return latin1()
   }
 }
 
@@ -130,7 +133,7 @@ export class BufferedRequest extends Inspectable.Class implements HttpServerRequ
     return new BufferedRequest(this.original.modify(options), this.bytes)
   }
   get text(): Effect.Effect<string, HttpServerError.RequestError> {
-    return Effect.sync(() => decodeText(this.bytes))
+    return Effect.sync(() => decodeText(this.bytes, this.headers["content-type"]))
   }
   get json(): Effect.Effect<unknown, HttpServerError.RequestError> {
     return Effect.suspend(() => {
@@ -150,7 +153,9 @@ export class BufferedRequest extends Inspectable.Class implements HttpServerRequ
     })
   }
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpServerError.RequestError> {
-    return Effect.sync(() => UrlParams.fromInput(new URLSearchParams(decodeText(this.bytes))))
+    return Effect.sync(() =>
+      UrlParams.fromInput(new URLSearchParams(decodeText(this.bytes, this.headers["content-type"])))
+    )
   }
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpServerError.RequestError> {
     return Effect.sync(() =>

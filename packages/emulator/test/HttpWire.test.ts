@@ -4,6 +4,8 @@
  */
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { connect } from "node:net"
+import { networkInterfaces } from "node:os"
 import * as EmulatorServer from "../src/EmulatorServer.js"
 import type { ProjectDefinition } from "../src/PipelineDefinition.js"
 import { send } from "./utils/http.js"
@@ -43,6 +45,28 @@ const isErrorBody = (reply: { readonly headers: Headers; readonly json: any }) =
 
 layer(Server, { excludeTestServices: true })("HTTP wire", (it) => {
   const http = Effect.map(EmulatorServer.EmulatorServer, (server) => send(server.origin, token))
+
+  it.effect("it listens on 127.0.0.1 only", () =>
+    Effect.gen(function*() {
+      const server = yield* EmulatorServer.EmulatorServer
+      assert.match(server.baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/v2\.1$/)
+      const external = Object.values(networkInterfaces()).flat()
+        .find((address) => address !== undefined && address.family === "IPv4" && !address.internal)
+      if (external === undefined) return
+      const outcome = yield* Effect.async<string>((resume) => {
+        const socket = connect({ host: external.address, port: server.port, timeout: 5000 })
+        socket.once("connect", () => {
+          socket.destroy()
+          resume(Effect.succeed("connected"))
+        })
+        socket.once("error", (error: NodeJS.ErrnoException) => resume(Effect.succeed(error.code ?? "error")))
+        socket.once("timeout", () => {
+          socket.destroy()
+          resume(Effect.succeed("timeout"))
+        })
+      })
+      assert.notStrictEqual(outcome, "connected")
+    }))
 
   it.effect("no token, or a wrong one, is 401 with an error body, before anything about the project is told", () =>
     Effect.gen(function*() {
@@ -149,6 +173,11 @@ layer(Server, { excludeTestServices: true })("HTTP wire", (it) => {
       assert.strictEqual(latin1.json.result, "café")
       const [detail] = (yield* call(`${echoPlain}/requests/collect`, { body: JSON.stringify([latin1.json.id]) })).json
       assert.strictEqual(detail.input_size, 5)
+      const declared = yield* call(`${echoPlain}/requests`, {
+        body: new Uint8Array([0xc3, 0xa9]),
+        headers: { "content-type": "text/plain; charset=ISO-8859-1" }
+      })
+      assert.strictEqual(declared.json.result, "Ã©")
       const jsonString = yield* call(`${echoPlain}/requests`, { body: JSON.stringify("as json") })
       assert.strictEqual(jsonString.json.result, "as json")
       const textJson = yield* call(`${echo}/requests`, {
