@@ -41,7 +41,7 @@ Options:
   --token T                the API token clients must send (default: a random one, printed)
   --config FILE            JSON file with more projects and pipelines (see the README)
   --no-demo                do not serve the built-in project "demo"
-  --max-finished N         keep at most N finished requests, dropping the oldest (default 250000)
+  --max-finished N         keep at most N finished requests, dropping the oldest (default 1000000)
   --max-body-bytes N       refuse larger request bodies with 413 (default 16777216)
 Faults (also settable at run time with POST /_emulator/faults):
   --seed N                 make the random faults reproducible

@@ -58,7 +58,7 @@ export interface EmulatorOptions {
   readonly demo?: boolean | undefined
   /** Faults in force from the start (default none). */
   readonly faults?: Faults.FaultSettings | undefined
-  /** At most this many finished requests are kept; the oldest finished go first (default 250,000). */
+  /** At most this many finished requests are kept; the oldest finished go first (default 1,000,000). */
   readonly maxFinishedRequests?: number | undefined
   /** The largest request body the HTTP faces accept; larger ones get 413 (default 16 MiB). */
   readonly maxBodyBytes?: number | undefined

@@ -38,6 +38,7 @@ import {
   type StatusName,
   statusNames,
   Step,
+  stepsOf,
   VersionState
 } from "./internal/records.js"
 import { RingQueue } from "./internal/RingQueue.js"
@@ -271,7 +272,7 @@ export interface Engine {
  */
 export interface EngineOptions {
   readonly projects: ReadonlyArray<ProjectDefinition>
-  /** At most this many finished requests are kept; the oldest finished are dropped first (default 250,000). */
+  /** At most this many finished requests are kept; the oldest finished are dropped first (default 1,000,000). */
   readonly maxFinishedRequests?: number | undefined
   /** `origin.created_by` of every request, and the email of `GET /user`. */
   readonly userEmail?: string | undefined
@@ -282,7 +283,7 @@ export interface EngineOptions {
  * @category constants
  */
 export const defaults = {
-  maxFinishedRequests: 250_000,
+  maxFinishedRequests: 1_000_000,
   userEmail: "emulator@ubiops.local",
   listLimit: Limits.listLimit.default
 } as const
@@ -548,12 +549,18 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
       return records
     }
 
-    const findStep = (version: VersionState, requestId: string): { record: RequestRecord; step: Step } => {
+    const findStep = (
+      version: VersionState,
+      requestId: string
+    ): { record: RequestRecord; steps: ReadonlyArray<Step>; step: Step } => {
       const parsed = ids.parse(requestId)
       const record = parsed === undefined || parsed.index === requestIndex ? undefined : bySeq.get(parsed.seq)
-      const step = record !== undefined && record.version === version ? record.steps?.[parsed!.index] : undefined
-      if (record === undefined || step === undefined) throw rejected(404, `Object request "${requestId}" not found`)
-      return { record, step }
+      const steps = record !== undefined && record.version === version ? stepsOf(record) : null
+      const step = steps?.[parsed!.index]
+      if (record === undefined || steps === null || step === undefined) {
+        throw rejected(404, `Object request "${requestId}" not found`)
+      }
+      return { record, steps, step }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -791,18 +798,9 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
       record.fiber?.unsafeInterruptAsFork(FiberId.none)
     }
 
-    /** A request of a version whose objects all pass their input through completes as it starts. */
+    /** A request of a version whose objects all pass their input through completes as it starts (its object
+     * requests are not stored: see `stepsOf`). */
     const passThrough = (record: RequestRecord) => {
-      const time = record.timeStarted
-      const steps: Array<Step> = []
-      for (const object of record.version.objects) {
-        const step = new Step(steps.length, object, time, record.input)
-        step.status = COMPLETED
-        step.output = record.input
-        step.timeCompleted = time
-        steps.push(step)
-      }
-      record.steps = steps
       complete(record, record.input)
       if (!record.direct) record.version.running--
     }
@@ -1039,7 +1037,7 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
         }),
       getObjectRequest: (target, requestId, options) =>
         attempt(() => {
-          const { record, step } = findStep(resolve(target), requestId)
+          const { record, step, steps } = findStep(resolve(target), requestId)
           if (
             options?.pipelineRequestId !== undefined &&
             options.pipelineRequestId !== ids.format(record.seq, requestIndex)
@@ -1049,7 +1047,7 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
               `Object request "${requestId}" not found in pipeline request "${options.pipelineRequestId}"`
             )
           }
-          return Wire.objectRequest(ids, record, step, options?.metadataOnly ?? false)
+          return Wire.objectRequest(ids, record, steps, step, options?.metadataOnly ?? false)
         }),
       getInput: (target, requestId) => attempt(() => inputFile(requestId, find(resolve(target), requestId).input)),
       getOutput: (target, requestId) =>

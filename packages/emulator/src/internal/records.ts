@@ -118,3 +118,20 @@ export class RequestRecord implements LogEntry {
     readonly priority: 0 | 1
   ) {}
 }
+
+/**
+ * The object requests of a request. A request of a pass-through version stores none: they are all the same
+ * (each object completed at the request's start, with the request's input), so they are made when asked for.
+ */
+export const stepsOf = (record: RequestRecord): ReadonlyArray<Step> | null => {
+  if (record.steps !== null || !record.version.passThrough || record.timeStarted < 0) return record.steps
+  return record.version.objects.map((object, index) => {
+    const step = new Step(index, object, record.timeStarted, record.input)
+    step.status = COMPLETED
+    step.output = record.input
+    step.timeCompleted = record.timeStarted
+    step.inputSize = record.inputSize
+    step.outputSize = record.inputSize
+    return step
+  })
+}

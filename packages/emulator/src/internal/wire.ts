@@ -17,7 +17,7 @@ import type * as Schema from "effect/Schema"
 import type { IdScheme } from "./ids.js"
 import { requestIndex } from "./ids.js"
 import type { RequestRecord, Step } from "./records.js"
-import { COMPLETED, statusNames } from "./records.js"
+import { COMPLETED, statusNames, stepsOf } from "./records.js"
 
 export type BatchCreateWire = Schema.Schema.Encoded<typeof PipelineRequestBatchCreateResponse>
 export type CreateResponseWire = Schema.Schema.Encoded<typeof PipelineRequestCreateResponse>
@@ -55,21 +55,21 @@ export const sequenceId = (step: Step): string =>
   `${String(Math.max(0, Math.floor(step.timeCreated))).padStart(13, "0")}${String(step.index).padStart(4, "0")}`
 
 /** Sizes are computed when first asked for; an object that returned its input has the input's size. */
-const inputSizeOf = (record: RequestRecord, step: Step): number => {
+const inputSizeOf = (record: RequestRecord, steps: ReadonlyArray<Step>, step: Step): number => {
   if (step.inputSize < 0) {
-    const previous = step.index > 0 ? record.steps![step.index - 1] : undefined
+    const previous = step.index > 0 ? steps[step.index - 1] : undefined
     step.inputSize = step.input === record.input
       ? record.inputSize
       : previous !== undefined && previous.output === step.input
-      ? outputSizeOf(record, previous)
+      ? outputSizeOf(record, steps, previous)
       : byteSize(step.input)
   }
   return step.inputSize
 }
 
-const outputSizeOf = (record: RequestRecord, step: Step): number => {
+const outputSizeOf = (record: RequestRecord, steps: ReadonlyArray<Step>, step: Step): number => {
   if (step.outputSize < 0) {
-    step.outputSize = step.output === step.input ? inputSizeOf(record, step) : byteSize(step.output)
+    step.outputSize = step.output === step.input ? inputSizeOf(record, steps, step) : byteSize(step.output)
   }
   return step.outputSize
 }
@@ -88,7 +88,7 @@ interface StepCommon {
   readonly output_size: number | null
 }
 
-const stepCommon = (ids: IdScheme, record: RequestRecord, step: Step): StepCommon => {
+const stepCommon = (ids: IdScheme, record: RequestRecord, steps: ReadonlyArray<Step>, step: Step): StepCommon => {
   const created = timestamp(step.timeCreated)
   return {
     id: ids.format(record.seq, step.index),
@@ -100,8 +100,8 @@ const stepCommon = (ids: IdScheme, record: RequestRecord, step: Step): StepCommo
     time_created: created,
     time_started: created,
     time_completed: optionalTimestamp(step.timeCompleted),
-    input_size: inputSizeOf(record, step),
-    output_size: step.status === COMPLETED ? outputSizeOf(record, step) : null
+    input_size: inputSizeOf(record, steps, step),
+    output_size: step.status === COMPLETED ? outputSizeOf(record, steps, step) : null
   }
 }
 
@@ -113,10 +113,11 @@ interface SubRequests {
 
 const subRequests = (ids: IdScheme, record: RequestRecord): SubRequests => {
   const lists: SubRequests = { deployment_requests: [], operator_requests: [], pipeline_requests: [] }
-  if (record.steps === null) return lists
-  for (const step of record.steps) {
+  const steps = stepsOf(record)
+  if (steps === null) return lists
+  for (const step of steps) {
     const object = step.object
-    const common = stepCommon(ids, record, step) as unknown as Record<string, unknown>
+    const common = stepCommon(ids, record, steps, step) as unknown as Record<string, unknown>
     if (object.kind === "deployment") {
       common.deployment = object.target
       common.version = object.version
@@ -201,10 +202,11 @@ export const createResponse = (ids: IdScheme, record: RequestRecord): CreateResp
 export const objectRequest = (
   ids: IdScheme,
   record: RequestRecord,
+  steps: ReadonlyArray<Step>,
   step: Step,
   metadataOnly: boolean
 ): ObjectRequestWire => {
-  const common = stepCommon(ids, record, step)
+  const common = stepCommon(ids, record, steps, step)
   return {
     id: common.id,
     pipeline_request_id: ids.format(record.seq, requestIndex),
