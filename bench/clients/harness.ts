@@ -1,0 +1,132 @@
+/**
+ * The part of a client process that is the same for both clients: the conversation with the parent (job, ready,
+ * go, done), the lazy inputs, and what is recorded about the results. It imports nothing from Effect, so that it
+ * costs both clients the same.
+ */
+import type { ChildMessage, Job, JobResult, LatencySummary, ParentMessage } from "../lib/jobs.js"
+
+/** Inputs `{ i }`, made one at a time as they are pulled. */
+export function* inputs(n: number): Generator<{ readonly i: number }> {
+  for (let i = 0; i < n; i++) yield { i }
+}
+
+interface ResultLike {
+  readonly status: string
+  readonly index: number
+  readonly detail: { readonly time_completed: string | null }
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]
+
+/** Counts the results (and checks that each input came back once), their latency and RSS at marks. */
+export class Recorder {
+  count = 0
+  completed = 0
+  private indexSum = 0
+  private readonly latencies: Array<number> | undefined
+  readonly rssAtMarks: Array<number> = []
+  private nextMark = 0
+
+  constructor(readonly marks: ReadonlyArray<number>, latency: boolean) {
+    this.latencies = latency ? [] : undefined
+  }
+
+  record(results: ReadonlyArray<ResultLike>): void {
+    const latencies = this.latencies
+    const now = latencies === undefined ? 0 : Date.now()
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]
+      this.indexSum += result.index
+      if (result.status === "completed") this.completed++
+      if (latencies !== undefined && result.detail.time_completed !== null) {
+        latencies.push(now - Date.parse(result.detail.time_completed))
+      }
+    }
+    this.count += results.length
+    while (this.nextMark < this.marks.length && this.count >= this.marks[this.nextMark]) {
+      this.rssAtMarks.push(process.memoryUsage.rss())
+      this.nextMark++
+    }
+  }
+
+  complete(n: number): boolean {
+    return this.count === n && this.indexSum === (n * (n - 1)) / 2
+  }
+
+  latency(): LatencySummary | undefined {
+    if (this.latencies === undefined) return undefined
+    const sorted = Float64Array.from(this.latencies).sort()
+    return {
+      count: sorted.length,
+      p50: percentile(sorted, 0.5),
+      p95: percentile(sorted, 0.95),
+      max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]
+    }
+  }
+}
+
+/** Wall time, CPU time of this process, and its peak RSS, between `start` and `stop`. */
+export class Meter {
+  private cpu: NodeJS.CpuUsage | undefined
+  private started = 0
+  private peak = 0
+  private timer: NodeJS.Timeout | undefined
+
+  start(): void {
+    this.peak = process.memoryUsage.rss()
+    this.timer = setInterval(() => {
+      const rss = process.memoryUsage.rss()
+      if (rss > this.peak) this.peak = rss
+    }, 50)
+    this.timer.unref()
+    this.cpu = process.cpuUsage()
+    this.started = performance.now()
+  }
+
+  stop() {
+    const wallMs = performance.now() - this.started
+    const cpu = process.cpuUsage(this.cpu)
+    clearInterval(this.timer)
+    const rss = process.memoryUsage.rss()
+    if (rss > this.peak) this.peak = rss
+    return {
+      wallMs,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      rssPeakSampled: this.peak,
+      maxRss: process.resourceUsage().maxRSS * 1024
+    }
+  }
+}
+
+const send = (message: ChildMessage): Promise<void> =>
+  new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()))
+
+/** Tells the parent the client is ready (warmed up), and waits for its go. */
+const ready = (): Promise<void> =>
+  new Promise((resolve) => {
+    process.once("message", (message: ParentMessage) => {
+      if (message.type === "go") resolve()
+    })
+    void send({ type: "ready" })
+  })
+
+/**
+ * Runs this process as a client: receives one job, lets `handler` warm up and call `go` when it is ready to be
+ * measured, sends the result and exits.
+ */
+export const serve = (handler: (job: Job, go: () => Promise<void>) => Promise<JobResult>): void => {
+  if (process.send === undefined) {
+    console.error("this is a benchmark client process: run.ts starts it")
+    process.exit(2)
+  }
+  process.once("message", (message: ParentMessage) => {
+    if (message.type !== "job") return
+    handler(message.job, ready).then(
+      (result) => send({ type: "done", result }),
+      (error: unknown) =>
+        send({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    ).finally(() => process.exit(0))
+  })
+}
