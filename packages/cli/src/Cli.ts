@@ -1,0 +1,217 @@
+/**
+ * The `ubiops-effect` command line:
+ *
+ * ```
+ * ubiops-effect batch --project P --pipeline X [--version V] --input in.jsonl --output out.jsonl
+ *                     [--resume] [--ordered] [--concurrency N] [--window N] [--input-type structured|plain]
+ *                     [--on-invalid fail|skip] [--host URL] [--token T] [--no-progress]
+ * ubiops-effect emulator [options]     (the emulator, as `pnpm emulator`; see `ubiops-effect emulator --help`)
+ * ```
+ *
+ * @since 1.0.0
+ */
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
+import * as EmulatorCommand from "@ubiops-effect/emulator/Command"
+import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as BatchJob from "./BatchJob.js"
+
+/**
+ * The command line is not usable as given (exit code 2).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+const atLeastOne = (name: string) => (options: Options.Options<number>) =>
+  Options.mapEffect(options, (value) =>
+    Number.isInteger(value) && value >= 1
+      ? Effect.succeed(value)
+      : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} must be at least 1, got ${value}`))))
+
+const connection = {
+  host: Options.text("host").pipe(
+    Options.withDescription("The API host (default: UBIOPS_API_HOST, else https://api.ubiops.com/v2.1)."),
+    Options.optional,
+    Options.withFallbackConfig(Config.option(Config.string("UBIOPS_API_HOST")))
+  ),
+  token: Options.redacted("token").pipe(
+    Options.withDescription("The API token (default: UBIOPS_API_TOKEN); never printed."),
+    Options.optional,
+    Options.withFallbackConfig(Config.option(Config.redacted("UBIOPS_API_TOKEN")))
+  )
+}
+
+const batchOptions = {
+  project: Options.text("project").pipe(Options.withDescription("The UbiOps project.")),
+  pipeline: Options.text("pipeline").pipe(Options.withDescription("The pipeline.")),
+  version: Options.text("version").pipe(
+    Options.withDescription("The pipeline version (default: the pipeline's default version)."),
+    Options.optional
+  ),
+  input: Options.file("input", { exists: "yes" }).pipe(
+    Options.withDescription(
+      "The JSONL input: one input per line (a JSON object, or a JSON string for --input-type plain)."
+    )
+  ),
+  output: Options.file("output").pipe(
+    Options.withDescription("The JSONL output: one line per input line, as results arrive.")
+  ),
+  resume: Options.boolean("resume").pipe(
+    Options.withDescription("Continue the run of this output after a crash or Ctrl-C (nothing is submitted twice).")
+  ),
+  ordered: Options.boolean("ordered").pipe(
+    Options.withDescription("Write the output in input order (default: as results arrive).")
+  ),
+  concurrency: Options.integer("concurrency").pipe(
+    Options.withDescription("Batch creates (of up to 250 inputs) in flight at once."),
+    Options.withDefault(BatchJob.defaults.concurrency),
+    atLeastOne("concurrency")
+  ),
+  window: Options.integer("window").pipe(
+    Options.withDescription("Requests in flight at once (created, result not yet written)."),
+    Options.withDefault(BatchJob.defaults.window),
+    atLeastOne("window")
+  ),
+  inputType: Options.choice("input-type", ["structured", "plain"]).pipe(
+    Options.withDescription("What the pipeline takes: JSON objects (structured) or strings (plain)."),
+    Options.withDefault("structured" as const)
+  ),
+  onInvalid: Options.choice("on-invalid", ["fail", "skip"]).pipe(
+    Options.withDescription(
+      "A line that is not valid input: fail (report it, send nothing) or skip (write it as \"invalid\", run the rest)."
+    ),
+    Options.withDefault("fail" as const)
+  ),
+  noProgress: Options.boolean("no-progress").pipe(Options.withDescription("Do not draw the progress on stderr.")),
+  ...connection
+}
+
+const integer = new Intl.NumberFormat("en-US")
+
+const describe = (summary: BatchJob.Summary, output: string): string => {
+  const { counts } = summary
+  const total = counts.completed + counts.failed + counts.cancelled + counts.invalid
+  const earlier = summary.alreadyWritten > 0 ? ` (${integer.format(summary.written)} by this run)` : ""
+  const blank = summary.blank > 0 ? `; ${integer.format(summary.blank)} blank input lines ignored` : ""
+  return `done in ${(summary.elapsedMillis / 1000).toFixed(1)} s: ${integer.format(total)} lines in ${output}` +
+    `${earlier}: ${integer.format(counts.completed)} completed, ${integer.format(counts.failed)} failed, ` +
+    `${integer.format(counts.cancelled)} cancelled, ${integer.format(counts.invalid)} invalid${blank}`
+}
+
+/**
+ * `ubiops-effect batch`.
+ *
+ * @since 1.0.0
+ * @category commands
+ */
+export const batch = Command.make("batch", batchOptions, (options) =>
+  Effect.gen(function*() {
+    const token: Redacted.Redacted<string> | undefined = Option.getOrUndefined(options.token)
+    if (token === undefined) {
+      return yield* new UsageError({ reason: "no API token: set UBIOPS_API_TOKEN or pass --token" })
+    }
+    const client = PipelineRequests.layer({ token, host: Option.getOrUndefined(options.host) }).pipe(
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+    const summary = yield* BatchJob.run({
+      target: { project: options.project, pipeline: options.pipeline, version: Option.getOrUndefined(options.version) },
+      input: options.input,
+      output: options.output,
+      inputType: options.inputType,
+      onInvalid: options.onInvalid,
+      resume: options.resume,
+      ordered: options.ordered,
+      concurrency: options.concurrency,
+      window: options.window,
+      showProgress: !options.noProgress
+    }).pipe(Effect.provide(client))
+    yield* Console.error(describe(summary, options.output))
+  })).pipe(
+    Command.withDescription("Run every line of a JSONL file through a pipeline, writing one JSONL line per input.")
+  )
+
+/**
+ * The root command (the `emulator` command is handled by `main`, with the emulator's own parser).
+ *
+ * @since 1.0.0
+ * @category commands
+ */
+export const root = Command.make("ubiops-effect").pipe(
+  Command.withDescription(
+    "UbiOps pipeline requests from the command line. Also: `ubiops-effect emulator [options]` starts a local " +
+      "UbiOps emulator (see `ubiops-effect emulator --help`)."
+  ),
+  Command.withSubcommands([batch])
+)
+
+const cli = Command.run(root, { name: "ubiops-effect", version: "0.1.0" })
+
+const emulator = (args: ReadonlyArray<string>) =>
+  Either.match(EmulatorCommand.parse(args), {
+    onLeft: (error) => Effect.fail(new UsageError({ reason: `${error.reason}\n\n${EmulatorCommand.usage}` })),
+    onRight: EmulatorCommand.run
+  })
+
+/**
+ * Runs the command line (`process.argv`: the first two entries are node and the script).
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const main = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
+  argv[2] === "emulator" ? emulator(argv.slice(3)) : Effect.provide(cli(argv), NodeContext.layer)
+
+/**
+ * The process's exit code for the outcome of `main`: 0 done, 1 failed, 2 wrong usage or input, 130
+ * interrupted (Ctrl-C).
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const exitCode = <A, E>(exit: Exit.Exit<A, E>): number => {
+  if (Exit.isSuccess(exit)) return 0
+  if (Cause.isInterruptedOnly(exit.cause)) return 130
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    if (ValidationError.isValidationError(error)) return 2
+    const tag = (error as { readonly _tag?: unknown })._tag
+    if (tag === "UsageError" || tag === "InvalidInput" || tag === "OutputConflict") return 2
+  }
+  return 1
+}
+
+/**
+ * What to print for a failure: the error's message (`@effect/cli` already printed its own).
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const report = <E>(cause: Cause.Cause<E>): string | undefined => {
+  if (Cause.isInterruptedOnly(cause)) return undefined
+  const failure = Cause.failureOption(cause)
+  if (Option.isNone(failure)) return Cause.pretty(cause)
+  if (ValidationError.isValidationError(failure.value)) return undefined
+  const error = failure.value as { readonly message?: unknown }
+  return typeof error.message === "string" ? error.message : String(failure.value)
+}

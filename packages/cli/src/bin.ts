@@ -1,0 +1,20 @@
+/**
+ * The `ubiops-effect` executable: see `Cli.ts`.
+ *
+ * @since 1.0.0
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Effect from "effect/Effect"
+import * as Cli from "./Cli.js"
+
+NodeRuntime.runMain(
+  Cli.main(process.argv).pipe(
+    Effect.tapErrorCause((cause) =>
+      Effect.sync(() => {
+        const message = Cli.report(cause)
+        if (message !== undefined) process.stderr.write(`ubiops-effect: ${message}\n`)
+      })
+    )
+  ),
+  { disableErrorReporting: true, teardown: (exit, onExit) => onExit(Cli.exitCode(exit)) }
+)

@@ -1,0 +1,28 @@
+/**
+ * @since 1.0.0
+ */
+
+/**
+ * @since 1.0.0
+ */
+export * as BatchJob from "./BatchJob.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as CheckpointStore from "./CheckpointStore.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Cli from "./Cli.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as InputFile from "./InputFile.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as OutputFile from "./OutputFile.js"
