@@ -83,6 +83,27 @@ const measure = async (run: () => Promise<{ results: number; extra?: Record<stri
   }))
 }
 
+/** With TIMELINE=1: how many calls were in flight over the run (time-weighted), and how long none was. */
+const timeline = { inFlight: 0, since: 0, weighted: 0, idle: 0, start: 0 }
+const track = (delta: number) => {
+  const now = performance.now()
+  const span = now - timeline.since
+  timeline.weighted += timeline.inFlight * span
+  if (timeline.inFlight === 0) timeline.idle += span
+  timeline.inFlight += delta
+  timeline.since = now
+}
+const traced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.ensuring(Effect.zipRight(Effect.sync(() => track(1)), effect), Effect.sync(() => track(-1)))
+const withTimeline = Layer.effect(
+  PipelineRequests.PipelineRequests,
+  Effect.map(PipelineRequests.PipelineRequests, (service) => ({
+    ...service,
+    createBatch: (...args: Parameters<typeof service.createBatch>) => traced(service.createBatch(...args)),
+    collect: (...args: Parameters<typeof service.collect>) => traced(service.collect(...args))
+  }))
+)
+
 const ours = () =>
   Effect.runPromise(
     Batch.run({ project: "demo", pipeline: "echo" }, inputs(n, (i) => ({ i })), {
@@ -91,8 +112,20 @@ const ours = () =>
         : { initialDelay: Number(process.env.FIRST_POLL_MS) }
     }).pipe(
       Stream.runCount,
-      Effect.map((results) => ({ results })),
-      Effect.provide(clientLayer)
+      Effect.tap(() => Effect.sync(() => track(0))),
+      Effect.map((results) => {
+        const total = timeline.since - timeline.start
+        return {
+          results,
+          extra: process.env.TIMELINE === undefined ? {} : {
+            meanCallsInFlight: Number((timeline.weighted / total).toFixed(2)),
+            noCallInFlightMs: Math.round(timeline.idle)
+          }
+        }
+      }),
+      Effect.provide(process.env.TIMELINE === undefined ? clientLayer : withTimeline.pipe(Layer.provide(clientLayer))),
+      Effect.onExit(() => Effect.void),
+      (effect) => Effect.zipRight(Effect.sync(() => (timeline.start = timeline.since = performance.now())), effect)
     )
   )
 
