@@ -182,15 +182,15 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> 
   argv[2] === "emulator" ? emulator(argv.slice(3)) : Effect.provide(cli(argv), NodeContext.layer)
 
 /**
- * The process's exit code for the outcome of `main`: 0 done, 1 failed, 2 wrong usage or input, 130
- * interrupted (Ctrl-C).
+ * The process's exit code for the outcome of `main`: 0 done, 1 failed, 2 wrong usage or input, and
+ * `interrupted` (default 130) when interrupted (Ctrl-C).
  *
  * @since 1.0.0
  * @category running
  */
-export const exitCode = <A, E>(exit: Exit.Exit<A, E>): number => {
+export const exitCode = <A, E>(exit: Exit.Exit<A, E>, options?: { readonly interrupted?: number }): number => {
   if (Exit.isSuccess(exit)) return 0
-  if (Cause.isInterruptedOnly(exit.cause)) return 130
+  if (Cause.isInterruptedOnly(exit.cause)) return options?.interrupted ?? 130
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
     const error = failure.value

@@ -16,5 +16,9 @@ NodeRuntime.runMain(
       })
     )
   ),
-  { disableErrorReporting: true, teardown: (exit, onExit) => onExit(Cli.exitCode(exit)) }
+  {
+    disableErrorReporting: true,
+    // Ctrl-C is how the emulator is meant to stop; it interrupts a batch run
+    teardown: (exit, onExit) => onExit(Cli.exitCode(exit, { interrupted: process.argv[2] === "emulator" ? 0 : 130 }))
+  }
 )

@@ -1,0 +1,172 @@
+/**
+ * The executable as a user runs it, in a child process, against the emulator's HTTP server on 127.0.0.1.
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as FileSystem from "@effect/platform/FileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import * as Emulator from "@ubiops-effect/emulator/Emulator"
+import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
+import { Effect, Layer, Schedule } from "effect"
+import { run, start } from "./utils/cli.js"
+import { readOutput, tempDirectory, writeLines } from "./utils/files.js"
+import { testProject } from "./utils/projects.js"
+
+const token = "cli-test-token"
+
+const emulator = (options: Emulator.EmulatorOptions = {}) =>
+  Layer.merge(EmulatorServer.layerWithEmulator({ port: 0, token, ...options }), NodeContext.layer)
+
+const connection = Effect.map(EmulatorServer.EmulatorServer, (server) => ({
+  UBIOPS_API_TOKEN: token,
+  UBIOPS_API_HOST: server.baseUrl
+}))
+
+const countLines = (path: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    Effect.map(
+      Effect.orElseSucceed(fs.readFile(path), () => new Uint8Array()),
+      (bytes) => bytes.reduce((count, byte) => byte === 10 ? count + 1 : count, 0)
+    ))
+
+/** Waits until the file has at least `lines` lines. */
+const waitForLines = (path: string, lines: number) =>
+  countLines(path).pipe(
+    Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (count) => count >= lines }),
+    Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`${path} never reached ${lines} lines`) })
+  )
+
+const numbered = (count: number) => Array.from({ length: count }, (_, n) => JSON.stringify({ n }))
+
+describe("ubiops-effect batch", () => {
+  it.live(
+    "killed halfway (SIGKILL) and run again with --resume: 5,000 lines, one per input, none submitted twice",
+    () =>
+      Effect.gen(function*() {
+        const directory = yield* tempDirectory
+        const input = `${directory}/in.jsonl`
+        const output = `${directory}/out.jsonl`
+        yield* writeLines(input, numbered(5_000))
+        const args = ["batch", "--project", "test", "--pipeline", "steady", "--input", input, "--output", output]
+        const env = yield* connection
+
+        const first = yield* start(args, env)
+        yield* waitForLines(output, 2_500)
+        yield* first.process.kill("SIGKILL")
+        yield* Effect.ignore(first.process.exitCode)
+        const linesAtKill = yield* countLines(output)
+        assert.isBelow(linesAtKill, 5_000, "killed before the end")
+
+        const second = yield* run([...args, "--resume"], env)
+        assert.strictEqual(second.code, 0, second.printed)
+        assert.include(second.printed, "resuming:")
+        assert.include(second.printed, "5,000 lines in")
+
+        const lines = yield* readOutput(output)
+        assert.strictEqual(lines.length, 5_000)
+        const indices = new Set(lines.map((line) => line.index))
+        assert.strictEqual(indices.size, 5_000)
+        for (const line of lines) {
+          assert.strictEqual(line.status, "completed")
+          assert.deepStrictEqual(line.result, { n: line.index })
+        }
+        const stats = yield* Emulator.stats
+        assert.strictEqual(stats.created.total, 5_000, "no input submitted twice")
+        assert.strictEqual(stats.calls.batchPipelineRequestsCreate, 20)
+      }).pipe(Effect.scoped, Effect.provide(emulator({ projects: [testProject] }))),
+    60_000
+  )
+
+  it.live(
+    "on Ctrl-C cancels on the server what is still queued, says so, and resumes with those as cancelled",
+    () =>
+      Effect.gen(function*() {
+        const directory = yield* tempDirectory
+        const input = `${directory}/in.jsonl`
+        const output = `${directory}/out.jsonl`
+        // the sleep pipeline has 4 workers: 200 inputs of 0.2 s take 10 s
+        yield* writeLines(input, Array.from({ length: 200 }, (_, n) => JSON.stringify({ seconds: 0.2, n })))
+        const args = ["batch", "--project", "demo", "--pipeline", "sleep", "--input", input, "--output", output]
+        const env = yield* connection
+
+        const first = yield* start(args, env)
+        yield* waitForLines(output, 8)
+        yield* first.process.kill("SIGINT")
+        const code = yield* Effect.orDie(first.process.exitCode).pipe(Effect.timeout("15 seconds"))
+        assert.strictEqual(code, 130)
+        yield* Effect.sleep("50 millis")
+        assert.match(
+          first.printed(),
+          /interrupted: \d+ lines written .* (\d+) of \1 outstanding requests cancelled on the/
+        )
+        const stats = yield* Emulator.stats
+        assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0, "nothing left queued or running")
+        assert.isAbove(stats.statuses.cancelled, 100)
+
+        const second = yield* run([...args, "--resume"], env)
+        assert.strictEqual(second.code, 0, second.printed)
+        const lines = yield* readOutput(output)
+        assert.strictEqual(lines.length, 200)
+        assert.strictEqual(new Set(lines.map((line) => line.index)).size, 200)
+        const cancelled = lines.filter((line) => line.status === "cancelled")
+        assert.strictEqual(cancelled.length, stats.statuses.cancelled)
+        assert.strictEqual(cancelled[0].error, "the request was cancelled")
+        assert.strictEqual((yield* Emulator.stats).created.total, 200)
+      }).pipe(Effect.scoped, Effect.provide(emulator())),
+    60_000
+  )
+
+  it.live("says what is missing or wrong, with exit code 2, and never prints the token", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      const input = `${directory}/in.jsonl`
+      yield* writeLines(input, ["{\"n\": 1}", "[2]"])
+      const base = ["batch", "--project", "demo", "--pipeline", "echo", "--input", input]
+
+      const noToken = yield* run([...base, "--output", `${directory}/a.jsonl`])
+      assert.strictEqual(noToken.code, 2)
+      assert.include(noToken.printed, "no API token: set UBIOPS_API_TOKEN or pass --token")
+
+      const env = yield* connection
+      const badLine = yield* run([...base, "--output", `${directory}/b.jsonl`], env)
+      assert.strictEqual(badLine.code, 2)
+      assert.include(badLine.printed, "line 2: a structured pipeline takes a JSON object per line, got an array")
+
+      const secret = "wrong-secret-token-4711"
+      const unauthorized = yield* run([
+        ...base,
+        "--output",
+        `${directory}/c.jsonl`,
+        "--on-invalid",
+        "skip",
+        "--token",
+        secret
+      ], { UBIOPS_API_HOST: env.UBIOPS_API_HOST })
+      assert.strictEqual(unauthorized.code, 1)
+      assert.include(unauthorized.printed, "401")
+      assert.notInclude(unauthorized.printed, secret)
+    }).pipe(Effect.scoped, Effect.provide(emulator())), 60_000)
+})
+
+describe("ubiops-effect emulator", () => {
+  it.live("starts the emulator as `pnpm emulator` does and stops on Ctrl-C", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start(["emulator", "--port", "0", "--token", "T"])
+      const found = (): RegExpExecArray | null =>
+        /base URL: (http:\/\/127\.0\.0\.1:\d+\/v2\.1)/.exec(emulator.printed())
+      yield* Effect.sync(found).pipe(
+        Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (match) => match !== null }),
+        Effect.timeout("20 seconds")
+      )
+      const baseUrl = found()![1]
+      const status = yield* Effect.promise(() =>
+        fetch(`${baseUrl}/projects/demo/pipelines/echo/requests/batch`, {
+          method: "POST",
+          headers: { Authorization: "Token T", "Content-Type": "application/json" },
+          body: JSON.stringify([{ n: 1 }])
+        }).then((response) => response.status)
+      )
+      assert.strictEqual(status, 201)
+      yield* emulator.process.kill("SIGINT")
+      assert.strictEqual(yield* Effect.orDie(emulator.process.exitCode), 0)
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)), 60_000)
+})
