@@ -46,7 +46,6 @@ import {
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
-import { timeoutFail } from "./timeout.js"
 
 export interface CallerSettings {
   /** The normalised API root, e.g. `https://api.ubiops.com/v2.1`. */
@@ -302,12 +301,10 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         return Effect.map(body, (body) => ({ response, body }))
       }),
       Effect.catchAll((error) => Effect.fail(transportError(where, error))),
-      (effect) =>
-        timeoutFail(
-          effect,
-          Duration.millis(limitMillis),
-          () => new Timeout({ ...where, scope, afterMillis: limitMillis, mayHaveReachedServer: true })
-        )
+      Effect.timeoutFail({
+        duration: Duration.millis(limitMillis),
+        onTimeout: () => new Timeout({ ...where, scope, afterMillis: limitMillis, mayHaveReachedServer: true })
+      })
     )
 
   /** Takes a slot of the server's rate window; a window that reopens later than the policy allows to wait is a
