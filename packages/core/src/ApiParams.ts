@@ -243,3 +243,24 @@ export const CancelIds = Schema.transform(
   Schema.typeSchema(RequestIds),
   { strict: false, decode: (body) => Array.isArray(body) ? body : [], encode: (ids) => ids }
 )
+
+/**
+ * Percent-encodes one path segment as the official client does (Python's `urllib.parse.quote(v, safe="")`):
+ * everything but letters, digits and `_.-~`, so that `a/b` stays one segment.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const encodePathSegment = (segment: string): string =>
+  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+/**
+ * A validation failure as one line: `path.in.value: what is wrong; ...`.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const formatIssue = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message)
+    .join("; ")

@@ -367,3 +367,21 @@ export class PipelineRequestsApi extends HttpApi.make("ubiops").add(PipelineRequ
 export type OperationId = HttpApiEndpoint.HttpApiEndpoint.Name<
   HttpApiGroup.HttpApiGroup.Endpoints<typeof PipelineRequestsGroup>
 >
+
+const createOperations: ReadonlySet<OperationId> = new Set<OperationId>([
+  "pipelineRequestsCreate",
+  "pipelineVersionRequestsCreate",
+  "batchPipelineRequestsCreate",
+  "batchPipelineVersionRequestsCreate",
+  "pipelineRequestsStream",
+  "pipelineVersionRequestsStream"
+])
+
+/**
+ * Whether an operation creates requests: repeating one that the server accepted runs the pipeline again, so
+ * it is not idempotent.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const isCreate = (operation: string): boolean => createOperations.has(operation as OperationId)

@@ -18,6 +18,7 @@ import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Limits } from "@ubiops-effect/core/ApiParams"
+import { isCreate } from "@ubiops-effect/core/PipelineRequestsApi"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -337,15 +338,6 @@ const operations = (() => {
   return byRoute
 })()
 
-const creates = new Set([
-  "pipelineRequestsCreate",
-  "pipelineVersionRequestsCreate",
-  "batchPipelineRequestsCreate",
-  "batchPipelineVersionRequestsCreate",
-  "pipelineRequestsStream",
-  "pipelineVersionRequestsStream"
-])
-
 const GateLive = Layer.effect(
   EndpointGate,
   Effect.gen(function*() {
@@ -354,7 +346,7 @@ const GateLive = Layer.effect(
       const { route } = yield* HttpRouter.RouteContext
       const operation = operations.get(`${route.method} ${route.path}`) ?? `${route.method} ${route.path}`
       emulator.counters.call(operation)
-      const verdict = emulator.faults.decide(emulator.now(), creates.has(operation))
+      const verdict = emulator.faults.decide(emulator.now(), isCreate(operation))
       if (verdict.rateLimited) {
         return yield* Effect.die(errorResponse(429, "Rate limit exceeded: too many requests in this minute"))
       }

@@ -17,8 +17,9 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import { formatIssue } from "../ApiParams.js"
 import type { PipelineTarget } from "../PipelineRequests.js"
-import type { OperationId } from "../PipelineRequestsApi.js"
+import { isCreate, type OperationId } from "../PipelineRequestsApi.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
 import { defaults as budgetDefaults } from "../RetryBudget.js"
@@ -42,7 +43,6 @@ import {
   type DecodeErrorOf,
   type EncodedRequest,
   type EndpointCodec,
-  formatIssue,
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
@@ -72,18 +72,6 @@ export interface Reply<A> {
   readonly status: number
   readonly headers: Headers.Headers
 }
-
-/** Operations that create requests: repeating one that the server accepted would run the pipeline twice. */
-const creates: ReadonlySet<OperationId> = new Set<OperationId>([
-  "pipelineRequestsCreate",
-  "pipelineVersionRequestsCreate",
-  "batchPipelineRequestsCreate",
-  "batchPipelineVersionRequestsCreate",
-  "pipelineRequestsStream",
-  "pipelineVersionRequestsStream"
-])
-
-export const isCreate = (operation: OperationId): boolean => creates.has(operation)
 
 const excerpt = (text: string, length = 200): string => {
   const compact = text.replace(/\s+/g, " ").trim()

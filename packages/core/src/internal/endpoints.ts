@@ -15,9 +15,10 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
+import { encodePathSegment, formatIssue } from "../ApiParams.js"
 import type { OperationId, PipelineRequestsGroup } from "../PipelineRequestsApi.js"
 import { PipelineRequestsApi } from "../PipelineRequestsApi.js"
 import * as Fast from "./fastDecode.js"
@@ -63,23 +64,11 @@ export interface EndpointCodec {
   readonly decodeJson: (json: unknown) => Either.Either<unknown, ParseResult.ParseError>
 }
 
-/**
- * Percent-encodes one path segment as Python's `urllib.parse.quote(v, safe="")` does: everything but
- * letters, digits and `_.-~`.
- */
-export const encodePathSegment = (segment: string): string =>
-  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
 const compileTemplate = (template: string) => {
   const parts = template.split("/").map((part) => part.startsWith(":") ? { param: part.slice(1) } : { literal: part })
   return (params: Record<string, string>): string =>
     parts.map((part) => "literal" in part ? part.literal : encodePathSegment(params[part.param])).join("/")
 }
-
-const formatIssue = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message)
-    .join("; ")
 
 const textMembers = (ast: AST.AST): Option.Option<string> => {
   const members = ast._tag === "Union" ? ast.types : [ast]
@@ -185,5 +174,3 @@ const codecs = (() => {
 
 /** The codec of one endpoint. */
 export const codec = (operation: OperationId): EndpointCodec => codecs.get(operation)!
-
-export { formatIssue }

@@ -5,11 +5,12 @@
  */
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import { encodePathSegment, formatIssue } from "@ubiops-effect/core/ApiParams"
 import type { OperationId } from "@ubiops-effect/core/PipelineRequestsApi"
-import { PipelineRequestsApi } from "@ubiops-effect/core/PipelineRequestsApi"
+import { isCreate, PipelineRequestsApi } from "@ubiops-effect/core/PipelineRequestsApi"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /** The API root the emulator serves, as the official client's host ends. */
@@ -41,24 +42,6 @@ export interface Endpoint {
   ) => Either.Either<Checked, { readonly reason: string; readonly httpPath: string }>
 }
 
-/** Percent-encodes one path segment as Python's `urllib.parse.quote(v, safe="")` (and the core client) does. */
-export const encodePathSegment = (segment: string): string =>
-  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
-export const formatIssue = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message)
-    .join("; ")
-
-const creates = new Set<string>([
-  "pipelineRequestsCreate",
-  "pipelineVersionRequestsCreate",
-  "batchPipelineRequestsCreate",
-  "batchPipelineVersionRequestsCreate",
-  "pipelineRequestsStream",
-  "pipelineVersionRequestsStream"
-])
-
 const withoutUndefined = (record: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
 
@@ -81,7 +64,7 @@ const compile = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): Endpoi
     method: endpoint.method,
     template,
     successStatus: HttpApiSchema.getStatusSuccessAST(endpoint.successSchema.ast),
-    isCreate: creates.has(endpoint.name),
+    isCreate: isCreate(endpoint.name),
     check: (request) => {
       const httpPath = makePath(request.path)
       const fail = (error: ParseResult.ParseError) => Either.left({ reason: formatIssue(error), httpPath })
