@@ -1,0 +1,12 @@
+import { defineProject } from "vitest/config"
+
+// Every example program runs against the emulator (test/examples.test.ts), and the testing example is itself a
+// test file.
+export default defineProject({
+  test: {
+    name: "examples",
+    include: ["*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 30_000
+  }
+})
