@@ -257,6 +257,7 @@ export const run = (
     }
 
     const checkpointDirectory = CheckpointStore.directoryOf(options.output)
+    const startsAfresh = !(yield* fs.exists(options.output)) && !(yield* fs.exists(checkpointDirectory))
     if (!options.resume) {
       for (const existing of [options.output, checkpointDirectory]) {
         if (yield* fs.exists(existing)) {
@@ -311,6 +312,16 @@ export const run = (
 
     const counts = { ...recovered.counts }
     let written = 0
+    // A first run that stopped before anything was created or written (a wrong pipeline name, a bad token) leaves
+    // nothing behind, so that it can be run again as it is, or corrected.
+    yield* Effect.addFinalizer((exit) =>
+      Effect.gen(function*() {
+        if (exit._tag === "Success" || !startsAfresh || written > 0) return
+        if ((yield* SubscriptionRef.get(progress)).submitted > 0) return
+        yield* Effect.ignore(fs.remove(options.output))
+        yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
+      })
+    )
     const append = yield* OutputFile.appender(options.output)
     yield* outputLines(results, invalidLines(options), options.ordered).pipe(
       Stream.runForEachChunk((chunk) => {

@@ -167,6 +167,19 @@ describe("BatchJob.run", () => {
       assert.strictEqual((yield* Emulator.stats).created.total, 10)
     }).pipe(Effect.scoped, Effect.provide(environment)))
 
+  it.live("leaves no output behind when it fails before anything was created, so that it can be run again", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      const fs = yield* FileSystem.FileSystem
+      yield* writeLines(`${directory}/in.jsonl`, numbered(10))
+      const error = yield* Effect.flip(BatchJob.run(job(directory, { target: { project: "test", pipeline: "nope" } })))
+      assert.strictEqual(error._tag, "NotFound")
+      assert.isFalse(yield* fs.exists(`${directory}/out.jsonl`))
+      assert.isFalse(yield* fs.exists(`${directory}/out.jsonl.checkpoint`))
+      const summary = yield* BatchJob.run(job(directory))
+      assert.strictEqual(summary.counts.completed, 10)
+    }).pipe(Effect.scoped, Effect.provide(environment)))
+
   it.live("resumes a finished run without writing or sending anything again", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory
