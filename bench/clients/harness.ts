@@ -3,7 +3,7 @@
  * go, done), the lazy inputs, and what is recorded about the results. It imports nothing from Effect, so that it
  * costs both clients the same.
  */
-import type { ChildMessage, Job, JobResult, LatencySummary, ParentMessage } from "../lib/jobs.js"
+import type { ChildMessage, Job, JobResult, LatencySummary, MemorySample, ParentMessage } from "../lib/jobs.js"
 
 /** Inputs `{ i }`, made one at a time as they are pulled. */
 export function* inputs(n: number): Generator<{ readonly i: number }> {
@@ -26,6 +26,7 @@ export class Recorder {
   private indexSum = 0
   private readonly latencies: Array<number> | undefined
   readonly rssAtMarks: Array<number> = []
+  readonly memoryAtMarks: Array<MemorySample> = []
   private nextMark = 0
 
   constructor(readonly marks: ReadonlyArray<number>, latency: boolean) {
@@ -45,7 +46,9 @@ export class Recorder {
     }
     this.count += results.length
     while (this.nextMark < this.marks.length && this.count >= this.marks[this.nextMark]) {
-      this.rssAtMarks.push(process.memoryUsage.rss())
+      const memory = process.memoryUsage()
+      this.rssAtMarks.push(memory.rss)
+      this.memoryAtMarks.push(memory)
       this.nextMark++
     }
   }
@@ -70,31 +73,39 @@ export class Recorder {
 export class Meter {
   private cpu: NodeJS.CpuUsage | undefined
   private started = 0
+  private startedUs = 0
   private peak = 0
   private timer: NodeJS.Timeout | undefined
+  private memoryAtStart: MemorySample | undefined
 
   start(): void {
-    this.peak = process.memoryUsage.rss()
+    this.memoryAtStart = process.memoryUsage()
+    this.peak = this.memoryAtStart.rss
     this.timer = setInterval(() => {
       const rss = process.memoryUsage.rss()
       if (rss > this.peak) this.peak = rss
     }, 50)
     this.timer.unref()
     this.cpu = process.cpuUsage()
+    this.startedUs = Number(process.hrtime.bigint() / 1000n)
     this.started = performance.now()
   }
 
   stop() {
     const wallMs = performance.now() - this.started
     const cpu = process.cpuUsage(this.cpu)
+    const stoppedUs = Number(process.hrtime.bigint() / 1000n)
     clearInterval(this.timer)
     const rss = process.memoryUsage.rss()
     if (rss > this.peak) this.peak = rss
     return {
       wallMs,
+      measuredFromUs: this.startedUs,
+      measuredToUs: stoppedUs,
       cpuUserUs: cpu.user,
       cpuSystemUs: cpu.system,
       rssPeakSampled: this.peak,
+      memoryAtStart: this.memoryAtStart!,
       maxRss: process.resourceUsage().maxRSS * 1024
     }
   }

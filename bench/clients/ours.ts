@@ -64,7 +64,8 @@ const batch = (job: BatchJob, go: () => Promise<void>): Promise<JobResult> => {
       clientCalls: counter === undefined ? undefined : counter.calls - callsBefore,
       clientPolls: counter === undefined ? undefined : counter.polls - pollsBefore,
       latency: recorder.latency(),
-      rssAtMarks: recorder.rssAtMarks
+      rssAtMarks: recorder.rssAtMarks,
+      memoryAtMarks: recorder.memoryAtMarks
     } satisfies JobResult
   }).pipe(Effect.provide(clientLayer(job, counter)), Effect.runPromise)
 }
@@ -92,7 +93,8 @@ const gets = (job: GetsJob, go: () => Promise<void>): Promise<JobResult> => {
       clientCalls: undefined,
       clientPolls: undefined,
       latency: undefined,
-      rssAtMarks: []
+      rssAtMarks: [],
+      memoryAtMarks: []
     } satisfies JobResult
   }).pipe(Effect.provide(clientLayer(job, undefined)), Effect.runPromise)
 }

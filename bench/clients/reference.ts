@@ -40,7 +40,8 @@ const batch = async (job: BatchJob, go: () => Promise<void>): Promise<JobResult>
     clientCalls,
     clientPolls,
     latency: recorder.latency(),
-    rssAtMarks: recorder.rssAtMarks
+    rssAtMarks: recorder.rssAtMarks,
+    memoryAtMarks: recorder.memoryAtMarks
   }
 }
 
@@ -69,7 +70,8 @@ const gets = async (job: GetsJob, go: () => Promise<void>): Promise<JobResult> =
     clientCalls,
     clientPolls: 0,
     latency: undefined,
-    rssAtMarks: []
+    rssAtMarks: [],
+    memoryAtMarks: []
   }
 }
 

@@ -4,11 +4,13 @@
  *
  * The conversation: the parent sends the job; the client warms up and says `ready`; the parent takes a snapshot of
  * the emulator and says `go`; the client runs the measured part and sends its result; the parent takes another
- * snapshot. With `profile`, the client runs from its TypeScript sources under tsx (so that profiles name the
- * files of each package) with `--cpu-prof`.
+ * snapshot. With `profile`, the client runs with `--cpu-prof` (`profile.ts` maps the bundle's positions back to
+ * the sources with the bundle's source map).
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { entries, outputs } from "./build.js"
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { outputs } from "./build.js"
 import type { ChildMessage, Job, JobResult } from "./jobs.js"
 
 export interface ClientProcess {
@@ -36,16 +38,17 @@ export interface SpawnOptions {
 export const spawnClient = (job: Job, options: SpawnOptions): ClientProcess => {
   const which = job.client === "reference" ? "reference" : "ours"
   const profiling = options.profileDir !== undefined
-  const child = fork(profiling ? entries[which] : outputs[which], [], {
+  const profileName = `${job.client}-${job.kind}-${process.hrtime.bigint()}.cpuprofile`
+  // each run profiles into a directory of its own, and the main thread's profile (thread id 0 in Node's default
+  // name CPU.date.time.pid.tid.seq) is kept: a process with worker threads writes one profile per thread
+  const profileRunDir = profiling ? join(options.profileDir!, `${profileName}.d`) : ""
+  if (profiling) mkdirSync(profileRunDir, { recursive: true })
+  const child = fork(outputs[which], [], {
     execArgv: profiling
       ? [
-        "--import",
-        "tsx",
         "--cpu-prof",
         "--cpu-prof-dir",
-        options.profileDir!,
-        "--cpu-prof-name",
-        `${job.client}-${job.kind}-${process.hrtime.bigint()}.cpuprofile`
+        profileRunDir
       ]
       : [],
     stdio: ["ignore", "inherit", "inherit", "ipc"]
@@ -79,6 +82,17 @@ export const spawnClient = (job: Job, options: SpawnOptions): ClientProcess => {
         failReady(failure)
         reject(failure)
       } else {
+        if (profiling) {
+          const main = readdirSync(profileRunDir).find((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(name))
+          if (main !== undefined) renameSync(join(profileRunDir, main), join(options.profileDir!, profileName))
+          rmSync(profileRunDir, { recursive: true, force: true })
+          // beside the profile: which run it is, and when its measured part began and ended
+          const { ids: _ids, ...described } = job as typeof job & { ids?: unknown }
+          writeFileSync(
+            join(options.profileDir!, `${profileName}.json`),
+            JSON.stringify({ job: described, result }, null, 2)
+          )
+        }
         resolve(result!)
       }
     })

@@ -104,6 +104,8 @@ export interface Context {
   readonly log: (line: string) => void
   /** Results shared between scenarios (scenario 1's runs feed 2, 6 and 7). */
   readonly memo: <A>(key: string, make: () => Promise<A>) => Promise<A>
+  /** Every measured run, for the JSON. */
+  readonly runs: Array<{ readonly label: string } & Measured>
 }
 
 const spawnOptions = (context: Context, timeoutMs: number): SpawnOptions => ({
@@ -162,7 +164,9 @@ export const measure = async (
     spawnOptions(context, options.timeoutMs ?? 240_000)
   )
   if (!result.complete) throw new Error(`${job.client}: not every input came back exactly once`)
-  return { client: job.client, result, emulator: diff(before, after) }
+  const measured = { client: job.client, result, emulator: diff(before, after) }
+  context.runs.push({ label: `${job.kind} ${job.pipeline} n=${job.n}`, ...measured })
+  return measured
 }
 
 /** Runs client processes at once; the emulator's stats cover all of them together. */
@@ -180,7 +184,11 @@ export const measureTogether = async (
   results.forEach((result, index) => {
     if (!result.complete) throw new Error(`${jobs[index].client}: not every input came back exactly once`)
   })
-  return { results: results.map((result, index) => ({ client: jobs[index].client, result, emulator })), emulator }
+  const measured = results.map((result, index) => ({ client: jobs[index].client, result, emulator }))
+  measured.forEach((run, index) =>
+    context.runs.push({ label: `${jobs[index].kind} ${jobs[index].pipeline} n=${jobs[index].n} (together)`, ...run })
+  )
+  return { results: measured, emulator }
 }
 
 /** The order of clients in run `rep`, rotated so that no client always goes first. */

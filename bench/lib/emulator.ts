@@ -77,6 +77,8 @@ export const start = async (options: {
   readonly repoRoot: string
   readonly projects: unknown
   readonly token: string
+  /** Finished requests the emulator keeps (the oldest are dropped). */
+  readonly maxFinished: number
 }): Promise<Emulator> => {
   const dir = mkdtempSync(join(tmpdir(), "ubiops-bench-"))
   const config = join(dir, "pipelines.json")
@@ -92,7 +94,10 @@ export const start = async (options: {
       "--token",
       options.token,
       "--config",
-      config
+      config,
+      // pinned, so that a change of the emulator's default does not change the benchmark's server
+      "--max-finished",
+      String(options.maxFinished)
     ],
     { cwd: options.repoRoot, stdio: ["ignore", "pipe", "pipe"] }
   )

@@ -50,6 +50,14 @@ export interface LatencySummary {
   readonly max: number
 }
 
+export interface MemorySample {
+  readonly rss: number
+  readonly heapTotal: number
+  readonly heapUsed: number
+  readonly external: number
+  readonly arrayBuffers: number
+}
+
 export interface JobResult {
   /** Results emitted (batch) or calls made (gets) in the measured part. */
   readonly count: number
@@ -57,6 +65,9 @@ export interface JobResult {
   /** Whether every input came back exactly once (sum of indexes and count). */
   readonly complete: boolean
   readonly wallMs: number
+  /** The measured part on the monotonic clock in µs (the clock of V8's CPU profiles). */
+  readonly measuredFromUs: number
+  readonly measuredToUs: number
   readonly cpuUserUs: number
   readonly cpuSystemUs: number
   /** HTTP requests the client itself counted sending (every attempt), when it counted. */
@@ -66,6 +77,9 @@ export interface JobResult {
   readonly latency: LatencySummary | undefined
   /** RSS (bytes) when each mark was reached. */
   readonly rssAtMarks: ReadonlyArray<number>
+  /** `process.memoryUsage()` (bytes) when the measured part began, and at each mark. */
+  readonly memoryAtStart: MemorySample
+  readonly memoryAtMarks: ReadonlyArray<MemorySample>
   /** Highest RSS sampled every 50 ms, and the kernel's peak (`maxRSS`), bytes. */
   readonly rssPeakSampled: number
   readonly maxRss: number

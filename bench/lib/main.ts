@@ -35,6 +35,8 @@ export interface Report {
   readonly durationSeconds: number
   readonly sizes: (typeof sizes)[Mode]
   readonly rows: ReadonlyArray<Row>
+  /** Every measured run: what the client process reported, and the emulator's stats and CPU around it. */
+  readonly runs: Context["runs"]
 }
 
 const commandOf = (options: Options) =>
@@ -49,15 +51,19 @@ export const runBench = async (options: Options): Promise<Report> => {
   const modeSizes = sizes[options.mode]
   log(`ubiops-effect benchmarks (${options.mode}): ${about.cpu}, ${about.cores} cores, Node ${about.node}`)
   await buildClients()
+  if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true })
   const emulator = await Emulator.start({
     repoRoot,
     token: "bench-token",
+    maxFinished: 250_000,
     projects: projects(options.mode, modeSizes.reps)
   })
   options.onEmulator?.(emulator)
   log(`emulator: ${emulator.baseUrl} (pid ${emulator.pid})`)
   const memo = new Map<string, Promise<unknown>>()
+  const runs: Context["runs"] = []
   const context: Context = {
+    runs,
     mode: options.mode,
     sizes: modeSizes,
     emulator,
@@ -94,7 +100,8 @@ export const runBench = async (options: Options): Promise<Report> => {
     machine: { ...about, loadAverageAtEnd: loadavg().map((load) => Math.round(load * 100) / 100) },
     durationSeconds: Math.round((performance.now() - started) / 100) / 10,
     sizes: modeSizes,
-    rows
+    rows,
+    runs
   }
   mkdirSync(dirname(options.out), { recursive: true })
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`)

@@ -67,6 +67,27 @@ export const scenario: Scenario = {
       }),
       makeRow({
         scenario: "4",
+        figure: "RSS before the first input (modules loaded, client built)",
+        unit: "MB",
+        ...figure((run) => mb(run.result.memoryAtStart.rss)),
+        ratio: true,
+        target: "reported",
+        check: undefined
+      }),
+      makeRow({
+        scenario: "4",
+        figure: `V8 heap used / heap total at result ${last}`,
+        unit: "MB",
+        ...figure((run) => mb(run.result.memoryAtMarks[1].heapUsed)),
+        ratio: true,
+        target: "reported",
+        check: undefined,
+        note: `heap total ${
+          runs.map((run) => `${run.client} ${mb(run.result.memoryAtMarks[1].heapTotal).toFixed(0)} MB`).join(", ")
+        }`
+      }),
+      makeRow({
+        scenario: "4",
         figure: `RSS growth from ${first} to ${last}`,
         unit: "%",
         ...figure((run) => 100 * (run.result.rssAtMarks[1] / run.result.rssAtMarks[0] - 1)),
