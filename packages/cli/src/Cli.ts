@@ -42,11 +42,11 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
   }
 }
 
-const atLeastOne = (name: string) => (options: Options.Options<number>) =>
+const atLeast = (name: string, min: number, why = "") => (options: Options.Options<number>) =>
   Options.mapEffect(options, (value) =>
-    Number.isInteger(value) && value >= 1
+    value >= min
       ? Effect.succeed(value)
-      : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} must be at least 1, got ${value}`))))
+      : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} must be at least ${min}${why}, got ${value}`))))
 
 const connection = {
   host: Options.text("host").pipe(
@@ -85,12 +85,12 @@ const batchOptions = {
   concurrency: Options.integer("concurrency").pipe(
     Options.withDescription("Batch creates (of up to 250 inputs) in flight at once."),
     Options.withDefault(BatchJob.defaults.concurrency),
-    atLeastOne("concurrency")
+    atLeast("concurrency", 1)
   ),
   window: Options.integer("window").pipe(
     Options.withDescription("Requests in flight at once (created, result not yet written)."),
     Options.withDefault(BatchJob.defaults.window),
-    atLeastOne("window")
+    atLeast("window", 250, " (one chunk)")
   ),
   inputType: Options.choice("input-type", ["structured", "plain"]).pipe(
     Options.withDescription("What the pipeline takes: JSON objects (structured) or strings (plain)."),

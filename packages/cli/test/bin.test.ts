@@ -73,7 +73,8 @@ describe("ubiops-effect batch", () => {
         assert.strictEqual(stats.created.total, 5_000, "no input submitted twice")
         assert.strictEqual(stats.calls.batchPipelineRequestsCreate, 20)
       }).pipe(Effect.scoped, Effect.provide(emulator({ projects: [testProject] }))),
-    60_000
+    // about 20 s on the 2-core machine, mostly the resumed run's polling (see the report to the stream package)
+    120_000
   )
 
   it.live(
@@ -125,6 +126,10 @@ describe("ubiops-effect batch", () => {
       const noToken = yield* run([...base, "--output", `${directory}/a.jsonl`])
       assert.strictEqual(noToken.code, 2)
       assert.include(noToken.printed, "no API token: set UBIOPS_API_TOKEN or pass --token")
+
+      const tooSmall = yield* run([...base, "--output", `${directory}/w.jsonl`, "--window", "100", "--token", "t"])
+      assert.strictEqual(tooSmall.code, 2)
+      assert.include(tooSmall.printed, "--window must be at least 250 (one chunk), got 100")
 
       const env = yield* connection
       const badLine = yield* run([...base, "--output", `${directory}/b.jsonl`], env)
