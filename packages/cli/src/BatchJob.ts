@@ -178,7 +178,13 @@ const checkIdentity = (store: KeyValueStore.KeyValueStore, identity: RunIdentity
   Effect.gen(function*() {
     const stored = yield* store.get(identityKey)
     if (Option.isNone(stored)) return yield* store.set(identityKey, JSON.stringify(identity))
-    const previous = JSON.parse(stored.value) as RunIdentity
+    const previous = yield* Effect.try({
+      try: () => JSON.parse(stored.value) as RunIdentity,
+      catch: () =>
+        new OutputConflict({
+          reason: `${output}: its checkpoint is not readable; remove ${output} and its checkpoint to start over`
+        })
+    })
     const differences = (Object.keys(identity) as Array<keyof RunIdentity>)
       .filter((key) => previous[key] !== identity[key])
       .map((key) => `${key} was ${JSON.stringify(previous[key])}, now ${JSON.stringify(identity[key])}`)
