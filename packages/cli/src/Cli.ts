@@ -26,6 +26,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as BatchJob from "./BatchJob.js"
@@ -179,7 +181,13 @@ const emulator = (args: ReadonlyArray<string>) =>
  * @category running
  */
 export const main = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
-  argv[2] === "emulator" ? emulator(argv.slice(3)) : Effect.provide(cli(argv), NodeContext.layer)
+  argv[2] === "emulator"
+    ? emulator(argv.slice(3))
+    : cli(argv).pipe(
+      Effect.provide(NodeContext.layer),
+      // the run reports what matters itself; `--log-level info` shows the libraries' logs too
+      Logger.withMinimumLogLevel(LogLevel.Warning)
+    )
 
 /**
  * The process's exit code for the outcome of `main`: 0 done, 1 failed, 2 wrong usage or input, and
