@@ -37,6 +37,7 @@ export interface Sizes {
   readonly slow: number
   /** Scenario 4, and the runs of each client there. */
   readonly memory: number
+  /** Runs of each client in scenario 4: at least 1, up to this many while the budget allows. */
   readonly memoryReps: number
   readonly memoryMarks: ReadonlyArray<number>
   /** Scenario 5. */
@@ -54,7 +55,7 @@ export const sizes: Record<Mode, Sizes> = {
     warmup: 2_000,
     slow: 600,
     memory: 1_000_000,
-    memoryReps: 1,
+    memoryReps: 3,
     memoryMarks: [100_000, 1_000_000],
     gets: 5_000,
     getsWarmup: 200,
@@ -104,6 +105,8 @@ export interface Context {
   readonly log: (line: string) => void
   /** Results shared between scenarios (scenario 1's runs feed 2, 6 and 7). */
   readonly memo: <A>(key: string, make: () => Promise<A>) => Promise<A>
+  /** When (`performance.now()`, ms) the whole run should be over: the 5-minute budget (Infinity with --full). */
+  readonly deadline: number
   /** Every measured run, for the JSON. */
   readonly runs: Array<{ readonly label: string } & Measured>
 }
