@@ -3,7 +3,15 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/build/**", "**/dist/**", "bench/results/**", "**/*.d.ts", "**/.scratch/**", "examples/readme-snippets/**"]
+    ignores: [
+      "**/node_modules/**",
+      "**/build/**",
+      "**/dist/**",
+      "bench/results/**",
+      "**/*.d.ts",
+      "**/.scratch/**",
+      "examples/readme-snippets/**"
+    ]
   },
   {
     files: ["**/*.ts", "**/*.mjs", "**/*.js"],
