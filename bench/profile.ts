@@ -5,6 +5,12 @@
  *
  *   tsx bench/profile.ts bench/results/profiles/<stamp> [--top 25] [--match ours]
  *   tsx bench/profile.ts file.cpuprofile [--top 25]
+ *
+ * With `--allocations N`, reads sampling heap profiles instead (written by a client process run with
+ * `BENCH_ALLOCATION_PROFILE=file`, collected objects included) and prints bytes allocated per result (N results)
+ * by package, file and function.
+ *
+ *   tsx bench/profile.ts --allocations 50000 alloc.json
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { basename, dirname, join, resolve } from "node:path"
@@ -164,11 +170,57 @@ const report = (file: string, topCount: number) => {
   for (const [key, duration] of top(totals.inclusive, topCount)) console.log(line(duration, key))
 }
 
+interface AllocationNode {
+  readonly callFrame: CallFrame
+  readonly selfSize: number
+  readonly children: ReadonlyArray<AllocationNode>
+}
+
+const reportAllocations = (file: string, per: number, topCount: number) => {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as { readonly head: AllocationNode }
+  const byFunction = new Map<string, number>()
+  const byFile = new Map<string, number>()
+  const byPackage = new Map<string, number>()
+  const byOwnFrame = new Map<string, number>()
+  let total = 0
+  const visit = (node: AllocationNode, own: string) => {
+    const frame = node.callFrame
+    const { line, url } = locate(frame)
+    const name = frame.functionName === "" ? "(anonymous)" : frame.functionName
+    const key = `${name} ${shortFile(url)}:${line + 1}`
+    const nearest = /\/(packages\/[^/]+|bench)\//.test(url) && !url.includes("/node_modules/") ? key : own
+    if (node.selfSize > 0) {
+      add(byFunction, key, node.selfSize)
+      add(byFile, url === "" ? name : shortFile(url), node.selfSize)
+      add(byPackage, packageOf(url, name), node.selfSize)
+      add(byOwnFrame, nearest, node.selfSize)
+      total += node.selfSize
+    }
+    for (const child of node.children) visit(child, nearest)
+  }
+  visit(profile.head, "(no workspace frame on the stack)")
+  const line = (bytes: number, label: string) =>
+    `${(bytes / per).toFixed(0).padStart(8)} B/result  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${label}`
+  console.log(`\n=== ${basename(file)}: allocations (sampled, collected objects included)`)
+  console.log(line(total, "total"))
+  console.log("-- by package")
+  for (const [key, bytes] of top(byPackage, topCount)) console.log(line(bytes, key))
+  console.log("-- by file")
+  for (const [key, bytes] of top(byFile, topCount)) console.log(line(bytes, key))
+  console.log("-- by function")
+  for (const [key, bytes] of top(byFunction, topCount)) console.log(line(bytes, key))
+  console.log("-- by the nearest workspace function on the stack (who asked for it)")
+  for (const [key, bytes] of top(byOwnFrame, topCount)) console.log(line(bytes, key))
+}
+
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: "string", default: "25" }, match: { type: "string" } }
+  options: { top: { type: "string", default: "25" }, match: { type: "string" }, allocations: { type: "string" } }
 })
-for (const path of positionals) {
+if (values.allocations !== undefined) {
+  for (const path of positionals) reportAllocations(path, Number(values.allocations), Number(values.top))
+}
+for (const path of values.allocations === undefined ? positionals : []) {
   const files = statSync(path).isDirectory()
     ? readdirSync(path).filter((name) => name.endsWith(".cpuprofile")).map((name) => join(path, name))
     : [path]

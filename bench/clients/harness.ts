@@ -69,6 +69,34 @@ export class Recorder {
   }
 }
 
+/**
+ * With `BENCH_ALLOCATION_PROFILE=file`, V8's sampling heap profiler records every sampled allocation of the
+ * measured part, including objects that were collected since (`profile.ts --allocations` reads it).
+ */
+const allocationProfile = process.env["BENCH_ALLOCATION_PROFILE"]
+type InspectorSession = { post: (method: string, params?: object) => Promise<unknown> }
+let inspectorSession: InspectorSession | undefined
+
+const startAllocationProfile = async () => {
+  if (allocationProfile === undefined) return
+  const inspector = await import("node:inspector/promises")
+  const session = new inspector.Session()
+  session.connect()
+  inspectorSession = session as unknown as InspectorSession
+  await inspectorSession.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true
+  })
+}
+
+const stopAllocationProfile = async () => {
+  if (allocationProfile === undefined || inspectorSession === undefined) return
+  const { profile } = (await inspectorSession.post("HeapProfiler.stopSampling")) as { profile: unknown }
+  const { writeFileSync } = await import("node:fs")
+  writeFileSync(allocationProfile, JSON.stringify(profile))
+}
+
 /** Wall time, CPU time of this process, and its peak RSS, between `start` and `stop`. */
 export class Meter {
   private cpu: NodeJS.CpuUsage | undefined
@@ -116,12 +144,12 @@ const send = (message: ChildMessage): Promise<void> =>
 
 /** Tells the parent the client is ready (warmed up), and waits for its go. */
 const ready = (): Promise<void> =>
-  new Promise((resolve) => {
+  new Promise<void>((resolve) => {
     process.once("message", (message: ParentMessage) => {
       if (message.type === "go") resolve()
     })
     void send({ type: "ready" })
-  })
+  }).then(startAllocationProfile)
 
 /**
  * Runs this process as a client: receives one job, lets `handler` warm up and call `go` when it is ready to be
@@ -135,7 +163,7 @@ export const serve = (handler: (job: Job, go: () => Promise<void>) => Promise<Jo
   process.once("message", (message: ParentMessage) => {
     if (message.type !== "job") return
     handler(message.job, ready).then(
-      (result) => send({ type: "done", result }),
+      (result) => stopAllocationProfile().then(() => send({ type: "done", result })),
       (error: unknown) =>
         send({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) })
     ).finally(() => process.exit(0))

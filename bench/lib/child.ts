@@ -33,6 +33,8 @@ export interface SpawnOptions {
   readonly profileDir?: string | undefined
   /** Give up after this long (ms). */
   readonly timeoutMs: number
+  /** More node flags for the client process (diagnostics, e.g. `--trace-gc`). */
+  readonly execArgv?: ReadonlyArray<string> | undefined
 }
 
 export const spawnClient = (job: Job, options: SpawnOptions): ClientProcess => {
@@ -44,13 +46,16 @@ export const spawnClient = (job: Job, options: SpawnOptions): ClientProcess => {
   const profileRunDir = profiling ? join(options.profileDir!, `${profileName}.d`) : ""
   if (profiling) mkdirSync(profileRunDir, { recursive: true })
   const child = fork(outputs[which], [], {
-    execArgv: profiling
-      ? [
-        "--cpu-prof",
-        "--cpu-prof-dir",
-        profileRunDir
-      ]
-      : [],
+    execArgv: [
+      ...(options.execArgv ?? []),
+      ...(profiling ?
+        [
+          "--cpu-prof",
+          "--cpu-prof-dir",
+          profileRunDir
+        ] :
+        [])
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
   running.add(child)
