@@ -1,5 +1,5 @@
 /**
- * Bundles the two client entry points into plain JavaScript (`bench/build/ours.mjs`, `bench/build/reference.mjs`)
+ * Bundles the two client entry points into plain JavaScript (`bench/build/<run>/ours.mjs` and `reference.mjs`)
  * so that client processes run under plain `node`, without tsx's loader thread (about 50 MB of RSS that is not
  * the client's). Workspace packages (exported as TypeScript sources) are bundled; `effect`, `@effect/*` and
  * `undici` stay external and load from `node_modules` exactly as an application would load them.
@@ -14,15 +14,17 @@ export const entries = {
   reference: `${benchDir}clients/reference.ts`
 } as const
 
-export const outputs = {
-  ours: `${benchDir}build/ours.mjs`,
-  reference: `${benchDir}build/reference.mjs`
-} as const
+export interface Outputs {
+  readonly ours: string
+  readonly reference: string
+}
 
-export const buildClients = async (): Promise<void> => {
+/** Builds into `bench/build/<name>/` (under `bench/`, so that `node_modules` resolves from there). */
+export const buildClients = async (name: string): Promise<Outputs> => {
+  const outdir = `${benchDir}build/${name}`
   await esbuild.build({
     entryPoints: { ours: entries.ours, reference: entries.reference },
-    outdir: `${benchDir}build`,
+    outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
@@ -32,4 +34,5 @@ export const buildClients = async (): Promise<void> => {
     sourcemap: "linked",
     logLevel: "warning"
   })
+  return { ours: `${outdir}/ours.mjs`, reference: `${outdir}/reference.mjs` }
 }

@@ -10,7 +10,7 @@
 import { type ChildProcess, fork } from "node:child_process"
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { outputs } from "./build.js"
+import type { Outputs } from "./build.js"
 import type { ChildMessage, Job, JobResult } from "./jobs.js"
 
 export interface ClientProcess {
@@ -29,6 +29,8 @@ export const killAll = (): void => {
 }
 
 export interface SpawnOptions {
+  /** The client bundles. */
+  readonly outputs: Outputs
   /** Write a CPU profile of the process into this directory. */
   readonly profileDir?: string | undefined
   /** Give up after this long (ms). */
@@ -45,7 +47,7 @@ export const spawnClient = (job: Job, options: SpawnOptions): ClientProcess => {
   // name CPU.date.time.pid.tid.seq) is kept: a process with worker threads writes one profile per thread
   const profileRunDir = profiling ? join(options.profileDir!, `${profileName}.d`) : ""
   if (profiling) mkdirSync(profileRunDir, { recursive: true })
-  const child = fork(outputs[which], [], {
+  const child = fork(options.outputs[which], [], {
     execArgv: [
       ...(options.execArgv ?? []),
       ...(profiling ?

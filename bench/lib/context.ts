@@ -2,6 +2,7 @@
  * What every scenario gets: the emulator, the sizes of this mode (default, `--full`, `--smoke`), and helpers to
  * run client processes against it.
  */
+import type { Outputs } from "./build.js"
 import { runClient, runTogether, type SpawnOptions } from "./child.js"
 import { type Diff, diff, type Emulator } from "./emulator.js"
 import type { BatchJob, ClientKind, GetsJob, JobResult } from "./jobs.js"
@@ -100,6 +101,8 @@ export interface Context {
   readonly mode: Mode
   readonly sizes: Sizes
   readonly emulator: Emulator
+  /** The client bundles. */
+  readonly outputs: Outputs
   /** Directory for CPU profiles of the client processes (`--profile`), else undefined. */
   readonly profileDir: string | undefined
   readonly log: (line: string) => void
@@ -112,6 +115,7 @@ export interface Context {
 }
 
 const spawnOptions = (context: Context, timeoutMs: number): SpawnOptions => ({
+  outputs: context.outputs,
   profileDir: context.profileDir,
   timeoutMs
 })

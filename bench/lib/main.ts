@@ -2,7 +2,7 @@
  * One benchmark run: build the client bundles, start the emulator, run the scenarios, print the table, write the
  * JSON. `run.ts` is its command line; the smoke test calls it with `mode: "smoke"`.
  */
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { scenarios } from "../scenarios/index.js"
@@ -53,7 +53,7 @@ export const runBench = async (options: Options): Promise<Report> => {
   const about = machine(repoRoot)
   const modeSizes = sizes[options.mode]
   log(`ubiops-effect benchmarks (${options.mode}): ${about.cpu}, ${about.cores} cores, Node ${about.node}`)
-  await buildClients()
+  const outputs = await buildClients(options.mode === "smoke" ? `smoke-${process.pid}` : options.mode)
   if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true })
   const emulator = await Emulator.start({
     repoRoot,
@@ -67,6 +67,7 @@ export const runBench = async (options: Options): Promise<Report> => {
   const runs: Context["runs"] = []
   const context: Context = {
     runs,
+    outputs,
     deadline: options.mode === "full" ? Number.POSITIVE_INFINITY : started + budgetSeconds * 1000,
     mode: options.mode,
     sizes: modeSizes,
@@ -94,6 +95,7 @@ export const runBench = async (options: Options): Promise<Report> => {
   } finally {
     killAll()
     await emulator.stop()
+    if (options.mode === "smoke") rmSync(dirname(outputs.ours), { recursive: true, force: true })
   }
   rows.sort((a, b) => Number(a.scenario) - Number(b.scenario))
   // tiny sizes say nothing about the targets

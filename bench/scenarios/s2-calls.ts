@@ -16,7 +16,7 @@ export const scenario: Scenario = {
     return [
       makeRow({
         scenario: "2",
-        figure: "HTTP calls per result (emulator stats), run 1",
+        figure: "HTTP calls per result (emulator stats), scenario 1's runs",
         unit: "",
         ours: perResult("ours-undici"),
         reference: perResult("reference"),

@@ -92,9 +92,13 @@ export const scenario: Scenario = {
         ratio: true,
         target: "reported",
         check: undefined,
-        note: `heap total ${
-          runs.map((run) => `${run.client} ${mb(run.result.memoryAtMarks[1].heapTotal).toFixed(0)} MB`).join(", ")
-        }`
+        note: (["ours-undici", "reference"] as const).map((client) =>
+          `heap total ${client}: ${
+            runs.filter((run) => run.client === client).map((run) =>
+              mb(run.result.memoryAtMarks[1].heapTotal).toFixed(0)
+            ).join("/")
+          } MB`
+        ).join("; ")
       }),
       makeRow({
         scenario: "4",
