@@ -98,6 +98,12 @@ export const scenario: Scenario = {
   run: async (context) => {
     const options = { n: context.sizes.rateLimited, limit: context.sizes.rateLimitPerMinute }
     const runs = await rateLimitRuns(context, { ...options, reps: context.sizes.reps, label: "" })
-    return rateLimitRows("8", runs, options)
+    const rows = rateLimitRows("8", runs, options)
+    if (context.mode !== "full") return rows
+    // 20,000 inputs need about 160 calls, fewer than one window of 600: with --full, also a limit the run must
+    // wait for (100 a minute: a burst, a wait for the window to reset, the rest), about a minute per run
+    const binding = { n: context.sizes.rateLimited, limit: 100 }
+    const bindingRuns = await rateLimitRuns(context, { ...binding, reps: context.sizes.reps, label: "binding" })
+    return [...rows, ...rateLimitRows("8", bindingRuns, binding)]
   }
 }
