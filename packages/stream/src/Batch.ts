@@ -53,6 +53,7 @@ import { type AcceptedChunk, submitChunks } from "./internal/submission.js"
 import { type Finished, Window } from "./internal/window.js"
 import * as PollSchedule from "./PollSchedule.js"
 import type * as Progress from "./Progress.js"
+import type * as Reconciliation from "./Reconciliation.js"
 
 const maxItems = 250
 
@@ -79,12 +80,13 @@ export class InputError extends Data.TaggedError("InputError")<{ readonly cause:
 
 /**
  * What a run can fail with: an API error that survived the client's retries (after the run's outstanding
- * requests were cancelled), a checkpoint error, or an error of the inputs.
+ * requests were cancelled), a create whose outcome cannot be known (see `Reconciliation`), a checkpoint error, or
+ * an error of the inputs.
  *
  * @since 1.0.0
  * @category errors
  */
-export type RunError = ReadError | Checkpoint.CheckpointError | InputError
+export type RunError = ReadError | Reconciliation.UncertainCreate | Checkpoint.CheckpointError | InputError
 
 /**
  * One request created by `submit`.
@@ -163,6 +165,8 @@ export interface SubmitOptions {
   /** How long a create in flight may still take, and then how long cancelling may take, once interrupted
    * (default 5 s each). */
   readonly interruptTimeout?: Duration.DurationInput | undefined
+  /** How a create that fails without telling whether the server accepted it is resolved (see `Reconciliation`). */
+  readonly reconcile?: Reconciliation.Options | undefined
 }
 
 /**
@@ -292,21 +296,22 @@ export const submit: {
     pipeline: Pipeline<I, O>,
     inputs: Inputs<I, E, R>,
     options?: SubmitOptions
-  ): Stream.Stream<Submitted<I>, ReadError | InputError | E, PipelineRequests | R>
+  ): Stream.Stream<Submitted<I>, ReadError | Reconciliation.UncertainCreate | InputError | E, PipelineRequests | R>
   <I extends RequestData, E = never, R = never>(
     target: PipelineTarget,
     inputs: Inputs<I, E, R>,
     options?: SubmitOptions
-  ): Stream.Stream<Submitted<I>, ReadError | InputError | E, PipelineRequests | R>
+  ): Stream.Stream<Submitted<I>, ReadError | Reconciliation.UncertainCreate | InputError | E, PipelineRequests | R>
 } = <I, O, E, R>(target: Target<I, O>, inputs: Inputs<I, E, R>, options?: SubmitOptions) =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const service = yield* PipelineRequests
     const pipelineTarget = targetOf(target)
     const interruptTimeout = options?.interruptTimeout ?? defaults.interruptTimeout
     const notHandedOn = new Map<number, ReadonlyArray<string>>()
+    const leftovers: Array<string> = []
     let unknownCreates = 0
     yield* Effect.addFinalizer(() => {
-      const outstanding = Array.from(notHandedOn.values()).flat()
+      const outstanding = Array.from(notHandedOn.values()).flat().concat(leftovers)
       if (outstanding.length === 0) return Effect.void
       if ((options?.onInterrupt ?? defaults.onInterrupt) === "detach") return Effect.void
       return Effect.flatMap(
@@ -328,10 +333,14 @@ export const submit: {
         encode: encoder(target),
         grace: interruptTimeout,
         checkpoint: undefined,
+        estimates: new Estimates(),
+        reconcile: options?.reconcile,
         reserve: () => Effect.void,
-        onUnknownCreate: (count) => {
-          unknownCreates += count
-        }
+        onLeftovers: (left) =>
+          Effect.sync(() => {
+            leftovers.push(...left.ids)
+            unknownCreates += left.unknown
+          })
       },
       toStream(inputs),
       (accepted) => Effect.sync(() => notHandedOn.set(accepted.chunk, accepted.ids))
@@ -466,6 +475,9 @@ export const run: {
     const permits = yield* Effect.makeSemaphore(windowSize)
     const mailbox = yield* Queue.unbounded<Message<I>>()
     const window = new Window<I>(new Estimates(), PollSchedule.resolve(options?.schedule), maxItems)
+    const concurrency = positiveInteger("concurrency", options?.concurrency ?? defaults.concurrency)
+    /** Requests of chunks that did not finish (to cancel with the others). */
+    const leftovers: Array<string> = []
     let unknownCreates = 0
 
     // Runs after the submission and the polling stopped (a create in flight has registered its ids by then), and
@@ -474,7 +486,7 @@ export const run: {
       Effect.gen(function*() {
         if (tracker.phase === "completed") return
         tracker.phase = Exit.isFailure(exit) && !Exit.isInterrupted(exit) ? "failed" : "interrupted"
-        const outstanding = window.ids()
+        const outstanding = window.ids().concat(leftovers)
         for (const message of yield* Queue.takeAll(mailbox)) {
           if (message !== "end") outstanding.push(...message.ids)
         }
@@ -508,7 +520,7 @@ export const run: {
 
     const checkpoint = options?.checkpoint === undefined
       ? undefined
-      : yield* Checkpoint.open(options.checkpoint, { target: pipelineTarget, chunkSize })
+      : yield* Checkpoint.open(options.checkpoint, { target: pipelineTarget, chunkSize, concurrency })
     if (checkpoint?.complete === true) {
       tracker.phase = "completed"
       yield* tracker.publish
@@ -520,15 +532,19 @@ export const run: {
         service,
         target: pipelineTarget,
         chunkSize,
-        concurrency: positiveInteger("concurrency", options?.concurrency ?? defaults.concurrency),
+        concurrency,
         createOptions: options?.create,
         encode: encoder(target),
         grace: interruptTimeout,
         checkpoint,
+        estimates: window.estimates,
+        reconcile: options?.reconcile,
         reserve: (count) => count === 0 ? Effect.void : permits.take(count),
-        onUnknownCreate: (count) => {
-          unknownCreates += count
-        }
+        onLeftovers: (left) =>
+          Effect.sync(() => {
+            leftovers.push(...left.ids)
+            unknownCreates += left.unknown
+          })
       },
       toStream(inputs),
       (accepted) => Queue.offer(mailbox, accepted)

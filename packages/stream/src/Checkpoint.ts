@@ -6,6 +6,10 @@
  * `(n + 1) * chunkSize - 1`. Under the run key `K`:
  * - `K`: `{ "version": 1, "project", "pipeline", "pipelineVersion", "chunkSize", "done", "complete" }`, where
  *   `done` counts the leading chunks whose results were all emitted;
+ * - `K/i/n`: `{ "first", "last", "offsetLow", "offsetHigh", "concurrency" }`, the intent to create chunk `n`,
+ *   written before each create of it is sent (local times in epoch ms, what was known of the clock offset between
+ *   server and client, and how many creates were in flight at once): a run that stops without knowing whether
+ *   the server accepted the chunk leaves this, and the next run finds out (see `Reconciliation`);
  * - `K/c/n`: `{ "ids": [...] }`, the request ids of chunk `n`, written as soon as its create returned;
  * - `K/e/n`: which results of chunk `n` were emitted (`"0"`/`"1"` per input), for chunks not yet counted in
  *   `done`.
@@ -60,6 +64,25 @@ export interface RecordedChunk {
 }
 
 /**
+ * A create of a chunk that was sent (or about to be) when a run stopped, without its ids being recorded.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Intent {
+  /** Local time (epoch ms) the first create of the chunk was sent. */
+  readonly first: number
+  /** Local time (epoch ms) the latest create of the chunk was sent. */
+  readonly last: number
+  /** What was known then of the clock offset, server minus local (ms): at least this; null when unknown. */
+  readonly offsetLow: number | null
+  /** ... and at most this; null when unknown. */
+  readonly offsetHigh: number | null
+  /** Creates in flight at once in the run that wrote it. */
+  readonly concurrency: number
+}
+
+/**
  * The checkpoint of one run, as `Batch.run` uses it.
  *
  * @since 1.0.0
@@ -75,6 +98,12 @@ export interface Checkpoint {
   readonly complete: boolean
   /** What a previous run recorded of chunk `n`. */
   readonly lookup: (chunk: number) => Effect.Effect<Option.Option<RecordedChunk>, CheckpointError>
+  /** Records that chunk `n` is about to be sent (before each create of it). */
+  readonly recordIntent: (chunk: number, intent: Intent) => Effect.Effect<void, CheckpointError>
+  /** The intent a previous run left for chunk `n`, when it did not record the chunk's ids. */
+  readonly intentOf: (chunk: number) => Intent | undefined
+  /** The ids a previous run recorded for the chunks not yet done: requests that belong to this run. */
+  readonly recordedIds: ReadonlyArray<string>
   /** Records the ids of chunk `n`, just created. */
   readonly recordAccepted: (chunk: number, ids: ReadonlyArray<string>) => Effect.Effect<void, CheckpointError>
   /** Starts following the emissions of chunk `n` (with what a previous run emitted of it). */
@@ -130,6 +159,13 @@ const isMeta = (u: unknown): u is Meta =>
   typeof u === "object" && u !== null && (u as Meta).version === 1 && typeof (u as Meta).chunkSize === "number" &&
   typeof (u as Meta).done === "number"
 
+const isFiniteOrNull = (u: unknown) => u === null || (typeof u === "number" && Number.isFinite(u))
+
+const isIntent = (u: unknown): u is Intent =>
+  typeof u === "object" && u !== null && typeof (u as Intent).first === "number" &&
+  typeof (u as Intent).last === "number" && isFiniteOrNull((u as Intent).offsetLow) &&
+  isFiniteOrNull((u as Intent).offsetHigh) && typeof (u as Intent).concurrency === "number"
+
 /**
  * Opens the checkpoint of a run: reads what a previous run of the key recorded (and checks that it was for the
  * same pipeline and chunk size), or records the start of a new run.
@@ -139,13 +175,14 @@ const isMeta = (u: unknown): u is Meta =>
  */
 export const open = (
   options: Options,
-  run: { readonly target: PipelineTarget; readonly chunkSize: number }
+  run: { readonly target: PipelineTarget; readonly chunkSize: number; readonly concurrency?: number | undefined }
 ): Effect.Effect<Checkpoint, CheckpointError> =>
   Effect.gen(function*() {
     const { key, store } = options
     const failed = (reason: string) => (cause: unknown) => new CheckpointError({ key, reason, cause })
     const chunkKey = (n: number) => `${key}/c/${n}`
     const emittedKey = (n: number) => `${key}/e/${n}`
+    const intentKey = (n: number) => `${key}/i/${n}`
 
     const stored = yield* Effect.mapError(store.get(key), failed("cannot read the checkpoint"))
     let meta: Meta
@@ -178,19 +215,59 @@ export const open = (
     const chunks = new Map<number, ChunkEmissions>()
     let done = meta.done
 
-    const lookup = (n: number) =>
+    const readIds = (n: number) =>
       Effect.gen(function*() {
         const ids = yield* Effect.mapError(store.get(chunkKey(n)), failed(`cannot read chunk ${n}`))
-        if (Option.isNone(ids)) return Option.none<RecordedChunk>()
+        if (Option.isNone(ids)) return undefined
         const parsed = parseJson(ids.value) as { ids?: unknown } | undefined
         if (!Array.isArray(parsed?.ids) || !parsed.ids.every((id) => typeof id === "string")) {
           return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
         }
+        return parsed.ids as Array<string>
+      })
+
+    // Resuming: find what the previous runs left of the chunks not yet done. Creates start in chunk order with at
+    // most `concurrency` in flight, and each writes its intent first, so past the last chunk started there are never
+    // more than `concurrency` chunks in a row without a record: reading stops after that many.
+    const intents = new Map<number, Intent>()
+    const intentsWritten = new Set<number>()
+    const recordedIds: Array<string> = []
+    if (Option.isSome(stored) && !meta.complete) {
+      let span = run.concurrency ?? 1
+      let missing = 0
+      for (let n = meta.done; missing <= span; n++) {
+        const ids = yield* readIds(n)
+        const intentText = yield* Effect.mapError(store.get(intentKey(n)), failed(`cannot read chunk ${n}`))
+        if (Option.isSome(intentText)) {
+          const intent = parseJson(intentText.value)
+          if (!isIntent(intent)) return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
+          intentsWritten.add(n)
+          span = Math.max(span, intent.concurrency)
+          if (ids === undefined) intents.set(n, intent)
+        }
+        if (ids !== undefined) recordedIds.push(...ids)
+        missing = ids === undefined && Option.isNone(intentText) ? missing + 1 : 0
+      }
+    }
+
+    const lookup = (n: number) =>
+      Effect.gen(function*() {
+        const ids = yield* readIds(n)
+        if (ids === undefined) return Option.none<RecordedChunk>()
         const emitted = yield* Effect.mapError(store.get(emittedKey(n)), failed(`cannot read chunk ${n}`))
         return Option.some<RecordedChunk>({
-          ids: parsed.ids as Array<string>,
+          ids,
           emitted: Option.isSome(emitted) ? decodeEmitted(emitted.value) : undefined
         })
+      })
+
+    const recordIntent = (n: number, intent: Intent) =>
+      Effect.suspend(() => {
+        intentsWritten.add(n)
+        return Effect.mapError(
+          store.set(intentKey(n), JSON.stringify(intent)),
+          failed(`cannot record the intent of chunk ${n}`)
+        )
       })
 
     const recordAccepted = (n: number, ids: ReadonlyArray<string>) =>
@@ -237,6 +314,7 @@ export const open = (
         chunks.delete(done)
         removals.push(remove(chunkKey(done)))
         if (state.stored) removals.push(remove(emittedKey(done)))
+        if (intentsWritten.delete(done)) removals.push(remove(intentKey(done)))
         done++
       }
       for (const [n, state] of chunks) {
@@ -269,6 +347,9 @@ export const open = (
       resumeFrom: meta.done,
       complete: meta.complete,
       lookup,
+      recordIntent,
+      intentOf: (n) => intents.get(n),
+      recordedIds,
       recordAccepted,
       track,
       markEmitted,

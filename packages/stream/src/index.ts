@@ -26,3 +26,8 @@ export * as PollSchedule from "./PollSchedule.js"
  * @since 1.0.0
  */
 export * as Progress from "./Progress.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Reconciliation from "./Reconciliation.js"

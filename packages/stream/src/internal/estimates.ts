@@ -28,6 +28,12 @@ export class Estimates {
     return !Number.isNaN(this.duration) || !Number.isNaN(this.turnaround)
   }
 
+  /** What is known of the clock offset (server minus local, ms): at least `low`, at most `high` (infinite when
+   * there is no such bound yet). */
+  get bounds(): { readonly low: number; readonly high: number } {
+    return { low: this.offsetLow, high: this.offsetHigh }
+  }
+
   /** Server time minus local time, as best known (0 with no observation). */
   get offset(): number {
     const low = this.offsetLow

@@ -54,7 +54,6 @@ export const pollLoop = <I, O, E, CE>(
 ): Stream.Stream<O, ReadError | CE | E> =>
   Stream.unwrap(Effect.gen(function*() {
     const { checkpoint, service, target, tracker, window } = config
-    const estimates = window.estimates
     const driver = yield* Schedule.driver(PollSchedule.make(config.schedule))
     const inputOrder = config.order === "input"
     /** Input order: finished requests (or `null` for results emitted by a previous run) waiting for their turn. */
@@ -69,7 +68,6 @@ export const pollLoop = <I, O, E, CE>(
         return
       }
       const { chunk, emitted, ids, inputs, start } = message
-      estimates.observeCreate(message.created, message.sentAt, message.receivedAt)
       checkpoint?.track(chunk, ids.length, emitted)
       let duplicates = 0
       for (let i = 0; i < ids.length; i++) {

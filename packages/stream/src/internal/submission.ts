@@ -1,6 +1,7 @@
 /**
- * Submission: inputs cut into chunks, each chunk created with one batch create (or adopted from a checkpoint),
- * with bounded concurrency at the level of chunks.
+ * Submission: inputs cut into chunks, each chunk created exactly once (`Reconciliation`: one batch create, or more
+ * when one fails ambiguously, adopting what the server accepted) or adopted from a checkpoint, with bounded
+ * concurrency at the level of chunks. `create` below is the one place where a chunk is created.
  */
 import type {
   CreateBatchOptions,
@@ -11,14 +12,13 @@ import type {
 } from "@ubiops-effect/core/PipelineRequests"
 import type { InvalidRequest } from "@ubiops-effect/core/UbiOpsError"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { type Checkpoint, CheckpointError, type RecordedChunk } from "../Checkpoint.js"
-import { finishOnInterrupt } from "./interruption.js"
+import { type Checkpoint, CheckpointError, type Intent, type RecordedChunk } from "../Checkpoint.js"
+import * as Reconciliation from "../Reconciliation.js"
+import type { Estimates } from "./estimates.js"
 
 /**
  * A chunk whose requests exist on the server: just created, or recorded by a previous run of the checkpoint.
@@ -38,51 +38,6 @@ export interface AcceptedChunk<I> {
   readonly emitted: Uint8Array | undefined
 }
 
-/** Whether a failed create may have created requests on the server. */
-export const mayHaveCreated = (error: ReadError | InvalidRequest): boolean => {
-  switch (error._tag) {
-    case "TransportError":
-    case "Timeout":
-      return error.mayHaveReachedServer
-    case "ServerError":
-    case "DecodeError":
-      return true
-    default:
-      return false
-  }
-}
-
-/**
- * Creates the requests of one chunk: the one place where inputs are submitted.
- *
- * A create that fails in a way that leaves it unknown whether the server accepted it (`mayHaveCreated`) fails
- * the run for now; reconciling such a chunk (finding what the server accepted, adopting it instead of creating
- * again) belongs here.
- */
-export const createChunk = (
-  service: Service,
-  target: PipelineTarget,
-  data: ReadonlyArray<RequestData>,
-  options: CreateBatchOptions | undefined
-): Effect.Effect<
-  {
-    readonly ids: ReadonlyArray<string>
-    readonly created: number
-    readonly sentAt: number
-    readonly receivedAt: number
-  },
-  ReadError
-> =>
-  Effect.gen(function*() {
-    const sentAt = yield* Clock.currentTimeMillis
-    const responses = yield* service.createBatch(target, data, options)
-    const receivedAt = yield* Clock.currentTimeMillis
-    const ids = new Array<string>(responses.length)
-    for (let i = 0; i < responses.length; i++) ids[i] = responses[i].id
-    const created = responses.length === 0 ? Number.NaN : Date.parse(responses[0].time_created)
-    return { ids, created, sentAt, receivedAt }
-  })
-
 export interface SubmissionConfig<I> {
   readonly service: Service
   readonly target: PipelineTarget
@@ -93,16 +48,22 @@ export interface SubmissionConfig<I> {
   /** How long a create in flight may still take once the run is interrupted. */
   readonly grace: Duration.DurationInput
   readonly checkpoint: Checkpoint | undefined
+  /** What the run knows of the server's clock (the creates feed it). */
+  readonly estimates: Estimates
+  readonly reconcile: Reconciliation.Options | undefined
   /** Taken for each input that will need a result, before its chunk is created. */
   readonly reserve: (count: number) => Effect.Effect<void>
-  /** Inputs whose create failed or was given up without knowing whether the server accepted them. */
-  readonly onUnknownCreate: (inputs: number) => void
+  /** What a chunk that did not finish left: requests to cancel with the run's, and inputs whose create may or may
+   * not have been accepted. */
+  readonly onLeftovers: (left: Reconciliation.Leftovers) => Effect.Effect<void>
 }
 
 interface PlannedChunk<I> {
   readonly chunk: number
   readonly inputs: ReadonlyArray<I>
   readonly recorded: RecordedChunk | undefined
+  /** A previous run was creating it when it stopped, without recording its ids. */
+  readonly intent: Intent | undefined
 }
 
 const countEmitted = (emitted: Uint8Array | undefined): number => {
@@ -121,14 +82,18 @@ export const submitChunks = <I, E, R>(
   config: SubmissionConfig<I>,
   inputs: Stream.Stream<I, E, R>,
   register: (accepted: AcceptedChunk<I>) => Effect.Effect<void>
-): Stream.Stream<AcceptedChunk<I>, E | ReadError | InvalidRequest | CheckpointError, R> => {
+): Stream.Stream<
+  AcceptedChunk<I>,
+  E | ReadError | InvalidRequest | CheckpointError | Reconciliation.UncertainCreate,
+  R
+> => {
   const { checkpoint, chunkSize } = config
   const first = checkpoint?.resumeFrom ?? 0
   const skipped = first > 0 ? Stream.drop(inputs, first * chunkSize) : inputs
 
   const plan = (chunk: number, inputs: ReadonlyArray<I>): Effect.Effect<PlannedChunk<I>, CheckpointError> =>
     checkpoint === undefined || !checkpoint.resuming
-      ? Effect.succeed({ chunk, inputs, recorded: undefined })
+      ? Effect.succeed({ chunk, inputs, recorded: undefined, intent: undefined })
       : Effect.flatMap(
         checkpoint.lookup(chunk),
         (recorded) =>
@@ -139,7 +104,12 @@ export const submitChunks = <I, E, R>(
                 `chunk ${chunk} was recorded with ${recorded.value.ids.length} requests but has ${inputs.length} ` +
                 "inputs now: resume with the same inputs"
             })
-            : Effect.succeed({ chunk, inputs, recorded: Option.getOrUndefined(recorded) })
+            : Effect.succeed({
+              chunk,
+              inputs,
+              recorded: Option.getOrUndefined(recorded),
+              intent: Option.isNone(recorded) ? checkpoint.intentOf(chunk) : undefined
+            })
       )
 
   const adopt = (planned: PlannedChunk<I>, recorded: RecordedChunk) => {
@@ -156,17 +126,12 @@ export const submitChunks = <I, E, R>(
     return Effect.as(register(accepted), accepted)
   }
 
-  const create = (planned: PlannedChunk<I>) =>
+  const create = (reconciler: Reconciliation.Reconciler, planned: PlannedChunk<I>) =>
     Effect.flatMap(config.encode(planned.inputs), (data) =>
-      finishOnInterrupt(
-        createChunk(config.service, config.target, data, config.createOptions).pipe(
-          Effect.tapError((error) =>
-            Effect.sync(() => {
-              if (mayHaveCreated(error)) config.onUnknownCreate(planned.inputs.length)
-            })
-          )
-        ),
-        config.grace,
+      reconciler.create(
+        planned.chunk,
+        data,
+        planned.intent,
         (created) => {
           const accepted: AcceptedChunk<I> = {
             chunk: planned.chunk,
@@ -182,21 +147,35 @@ export const submitChunks = <I, E, R>(
           // registered even when the checkpoint write fails, so that the requests are still followed or cancelled
           return Effect.as(Effect.ensuring(record, register(accepted)), accepted)
         },
-        (exit) => Effect.sync(() => Exit.isInterrupted(exit) && config.onUnknownCreate(planned.inputs.length))
+        config.onLeftovers
       ))
 
-  return skipped.pipe(
-    Stream.grouped(chunkSize),
-    Stream.mapAccum(first, (chunk, inputs) => [chunk + 1, [chunk, Chunk.toReadonlyArray(inputs)] as const]),
-    Stream.mapEffect(([chunk, inputs]) =>
-      Effect.flatMap(
-        plan(chunk, inputs),
-        (planned) => Effect.as(config.reserve(planned.inputs.length - countEmitted(planned.recorded?.emitted)), planned)
+  const reconciler = Reconciliation.makeReconciler({
+    service: config.service,
+    target: config.target,
+    createOptions: config.createOptions,
+    chunkSize,
+    concurrency: config.concurrency,
+    estimates: config.estimates,
+    checkpoint,
+    options: config.reconcile,
+    grace: config.grace
+  })
+
+  return Stream.unwrap(Effect.map(reconciler, (reconciler) =>
+    skipped.pipe(
+      Stream.grouped(chunkSize),
+      Stream.mapAccum(first, (chunk, inputs) => [chunk + 1, [chunk, Chunk.toReadonlyArray(inputs)] as const]),
+      Stream.mapEffect(([chunk, inputs]) =>
+        Effect.flatMap(
+          plan(chunk, inputs),
+          (planned) =>
+            Effect.as(config.reserve(planned.inputs.length - countEmitted(planned.recorded?.emitted)), planned)
+        )
+      ),
+      Stream.mapEffect(
+        (planned) => planned.recorded === undefined ? create(reconciler, planned) : adopt(planned, planned.recorded),
+        { concurrency: config.concurrency }
       )
-    ),
-    Stream.mapEffect(
-      (planned) => planned.recorded === undefined ? create(planned) : adopt(planned, planned.recorded),
-      { concurrency: config.concurrency }
-    )
-  )
+    )))
 }
