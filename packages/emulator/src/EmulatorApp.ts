@@ -474,10 +474,13 @@ const around = (emulator: Emulator["Type"]) => {
       response = withErrorBody(request, response)
       const window = emulator.faults.window(emulator.now())
       if (api) emulator.counters.response(response.status)
+      // A 429 while the minute's window has room is an emulated fault (`errorRates`): a momentary refusal, whose
+      // headers say so (nothing left, retry in a second) rather than describe a window that is not spent.
+      const injected429 = response.status === 429 && window.remaining > 0
       return HttpServerResponse.setHeaders(response, {
         "x-ratelimit-limit": String(window.limit),
-        "x-ratelimit-remaining": String(window.remaining),
-        "x-ratelimit-reset": String(window.resetSeconds)
+        "x-ratelimit-remaining": injected429 ? "0" : String(window.remaining),
+        "x-ratelimit-reset": injected429 ? "1" : String(window.resetSeconds)
       })
     })
 }

@@ -76,6 +76,24 @@ describe("HTTP faults and stats", () => {
         assert.strictEqual(stats.responses["503"], 1)
       })))
 
+  it.live("an emulated 429 is a momentary refusal: remaining 0, reset in 1 s; a spent window keeps its own reset", () =>
+    withServer({}, (call) =>
+      Effect.gen(function*() {
+        yield* setFaults(call, { errorRates: { "429": 1 } })
+        const refused = yield* call("/v2.1/status")
+        assert.strictEqual(refused.status, 429)
+        assert.strictEqual(typeof refused.json.error, "string")
+        assert.strictEqual(refused.headers.get("x-ratelimit-remaining"), "0")
+        assert.strictEqual(refused.headers.get("x-ratelimit-reset"), "1")
+        assert.strictEqual(refused.headers.get("x-ratelimit-limit"), "300")
+        yield* setFaults(call, { rateLimitPerMinute: 1 })
+        assert.strictEqual((yield* call("/v2.1/status")).status, 200)
+        const spent = yield* call("/v2.1/status")
+        assert.strictEqual(spent.status, 429)
+        assert.strictEqual(spent.headers.get("x-ratelimit-remaining"), "0")
+        assert.isAbove(Number(spent.headers.get("x-ratelimit-reset")), 50)
+      })))
+
   it.live("a seed makes the faults reproducible", () =>
     Effect.gen(function*() {
       const run = withServer({}, (call) =>
