@@ -220,6 +220,9 @@ export const open = (
         const ids = yield* Effect.mapError(store.get(chunkKey(n)), failed(`cannot read chunk ${n}`))
         if (Option.isNone(ids)) return undefined
         const parsed = parseJson(ids.value) as { ids?: unknown } | undefined
+        // an empty file is a write cut short by a crash (a file store truncates, then writes): as if not written, so
+        // that the chunk's intent, written before its create was sent, makes the next run find its requests
+        if (ids.value === "") return undefined
         if (!Array.isArray(parsed?.ids) || !parsed.ids.every((id) => typeof id === "string")) {
           return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
         }
@@ -255,9 +258,10 @@ export const open = (
         const ids = yield* readIds(n)
         if (ids === undefined) return Option.none<RecordedChunk>()
         const emitted = yield* Effect.mapError(store.get(emittedKey(n)), failed(`cannot read chunk ${n}`))
+        // emissions cut short by a crash read as none: those results are emitted again (at least once)
         return Option.some<RecordedChunk>({
           ids,
-          emitted: Option.isSome(emitted) ? decodeEmitted(emitted.value) : undefined
+          emitted: Option.isSome(emitted) && /^[01]+$/.test(emitted.value) ? decodeEmitted(emitted.value) : undefined
         })
       })
 

@@ -8,7 +8,7 @@
  *
  * 1. The window. A request the create made was created (server time) between the local times the create was sent
  *    and its failure came back, converted with what the run knows of the clock offset (the bounds learnt from
- *    earlier creates, see `Estimates`), widened by `margin`. Before any create succeeded the offset is unknown and
+ *    earlier creates, see `Estimates`), widened by `margin` and rounded out to whole seconds. Before any create succeeded the offset is unknown and
  *    the window is widened by `unknownSkew` on both sides. On resume the end is unknown (the process died): it is
  *    the last attempt plus `horizon`, or now if that is sooner.
  * 2. The listing. The list endpoint is read in the window (`start_date`/`end_date`), in pages of 50, in three
@@ -18,11 +18,14 @@
  *    (queues are first in, first out, so this takes a group of more than one page whose newer items finish first):
  *    when a non-terminal group took more than one page, the whole listing is read again, until nothing new appears.
  * 3. Leaving out what is ours already. Requests the run knows (created by its other chunks, adopted, or recorded in
- *    the checkpoint) are left out. Creates of the run are held while a chunk reconciles (an exclusive gate), so no
- *    create of the run is in flight whose requests the listing could show before the run knows them.
- * 4. Matching. The rest are collected (250 ids a call) for their `request_data`, and matched against the inputs not
- *    yet placed, as canonical JSON (object keys sorted) and as a multiset: two identical inputs match two requests
- *    with that data, one each.
+ *    the checkpoint) are left out. The others are collected (250 ids a call) for their `request_data`, as soon as
+ *    there are as many as inputs to place; the listing stops once every input has a match.
+ * 4. Matching. The other chunks of the run go on creating while a chunk lists; the matching itself waits until no
+ *    create of the run is in flight (an exclusive gate, which holds new creates back for that moment), so that the
+ *    requests of every create of the run that could appear in the listing are known by then, and left out. The rest
+ *    are matched against the inputs not yet placed, as canonical JSON (object keys sorted) and as a multiset: two
+ *    identical inputs match two requests with that data, one each. If a request the listing stopped on went to
+ *    another chunk meanwhile, the chunk lists again.
  * 5. Adopting and creating the rest. Matched inputs take the matched request ids. The inputs left are created again
  *    (the same steps if that fails ambiguously too, up to `maxAttempts` creates). The ids of the chunk are recorded
  *    in the checkpoint as for any create.
@@ -47,7 +50,7 @@
  *
  * @since 1.0.0
  */
-import type { PipelineRequestDetail, PipelineRequestList } from "@ubiops-effect/core/Models"
+import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import {
   type CreateBatchOptions,
   PipelineRequests,
@@ -73,7 +76,8 @@ import type { Estimates } from "./internal/estimates.js"
  * @category models
  */
 export interface Options {
-  /** Added on both sides of the window (default 2 s): timestamps rounded by the server, clocks that drift. */
+  /** Added on both sides of the window (default 200 ms), which is then rounded out to whole seconds (a server that
+   * reads `start_date`/`end_date` to the second still covers it). */
   readonly margin?: Duration.DurationInput | undefined
   /** How far apart the clocks of client and server may be before the run has measured it (default 5 min). */
   readonly unknownSkew?: Duration.DurationInput | undefined
@@ -93,7 +97,7 @@ export interface Options {
  * @category constants
  */
 export const defaults = {
-  margin: Duration.seconds(2),
+  margin: Duration.millis(200),
   unknownSkew: Duration.minutes(5),
   horizon: Duration.minutes(5),
   maxAttempts: 8,
@@ -154,6 +158,8 @@ export interface Found {
   readonly ids: ReadonlyArray<string | undefined>
   /** Requests in the window, not excluded, whose data could not be read. */
   readonly unreadable: number
+  /** The requests read for their data (those not excluded when they were listed). */
+  readonly candidates: ReadonlyArray<PipelineRequestDetail>
   /** Requests listed in the window (excluded ones included). */
   readonly listed: number
   /** List and collect calls made. */
@@ -200,11 +206,26 @@ const find = (
 ): Effect.Effect<Found, ReadError> =>
   Effect.gen(function*() {
     let calls = 0
-    const listed = new Map<string, PipelineRequestList>()
-    const startDate = options.from.toISOString()
-    const endDate = options.to.toISOString()
+    const matcher = new Matcher(data)
+    const seen = new Set<string>()
+    let toCollect: Array<string> = []
+    const candidates: Array<PipelineRequestDetail> = []
+    // the format the official CLI sends, to the second (the window is rounded out to whole seconds)
+    const startDate = secondsFormat(options.from)
+    const endDate = secondsFormat(options.to)
+    const exclude = options.exclude
 
-    /** One status group, page by page: whether it took more than one page, and whether it showed new ids. */
+    const flush = Effect.gen(function*() {
+      for (let start = 0; start < toCollect.length; start += maxIds) {
+        const read = yield* collectExisting(service, target, toCollect.slice(start, start + maxIds))
+        calls += read.calls
+        matcher.offer(read.details)
+        candidates.push(...read.details)
+      }
+      toCollect = []
+    })
+
+    /** One status group, page by page, collecting candidates as soon as there are as many as inputs to place. */
     const readGroup = (status: ReadonlyArray<"pending" | "processing" | "completed" | "failed" | "cancelled">) =>
       Effect.gen(function*() {
         let offset = 0
@@ -215,20 +236,24 @@ const find = (
           const page = yield* service.list(target, { status, startDate, endDate, limit: pageSize, offset })
           pages++
           for (const item of page) {
-            if (!listed.has(item.id)) {
-              listed.set(item.id, item)
-              fresh++
-            }
+            if (seen.has(item.id)) continue
+            seen.add(item.id)
+            fresh++
+            if (exclude === undefined || !exclude(item.id)) toCollect.push(item.id)
           }
-          if (page.length < pageSize) return { paged: pages > 1, fresh }
+          if (toCollect.length >= Math.min(maxIds, matcher.left)) yield* flush
+          if (matcher.left === 0 || page.length < pageSize) break
           offset += page.length
         }
+        yield* flush
+        return { paged: pages > 1, fresh }
       })
 
-    for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    for (let sweep = 0; sweep < maxSweeps && matcher.left > 0; sweep++) {
       let paged = false
       let fresh = 0
       for (const group of statusGroups) {
+        if (matcher.left === 0) break
         const read = yield* readGroup(group)
         paged ||= read.paged && group.length === 1
         fresh += read.fresh
@@ -236,18 +261,16 @@ const find = (
       // one page per non-terminal group cannot skip anything; otherwise read again until nothing new shows up
       if (!paged || (sweep > 0 && fresh === 0)) break
     }
-
-    const exclude = options.exclude
-    const candidates: Array<string> = []
-    for (const id of listed.keys()) if (exclude === undefined || !exclude(id)) candidates.push(id)
-    const details: Array<PipelineRequestDetail> = []
-    for (let start = 0; start < candidates.length; start += maxIds) {
-      const read = yield* collectExisting(service, target, candidates.slice(start, start + maxIds))
-      calls += read.calls
-      details.push(...read.details)
-    }
-    return { ...match(data, details), listed: listed.size, calls }
+    return { ids: matcher.ids, unreadable: matcher.unreadable, candidates, listed: seen.size, calls }
   })
+
+const pad = (n: number) => String(n).padStart(2, "0")
+
+/** `%Y-%m-%dT%H:%M:%SZ`, as the official CLI sends dates. */
+const secondsFormat = (date: Date) =>
+  `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(date.getUTCHours())}:${
+    pad(date.getUTCMinutes())
+  }:${pad(date.getUTCSeconds())}Z`
 
 /** Collects ids, leaving out those that no longer exist (collect fails as a whole when one is missing). */
 const collectExisting = (
@@ -270,41 +293,61 @@ const collectExisting = (
     })
   )
 
+type Candidate = Pick<PipelineRequestDetail, "id" | "request_data" | "status" | "time_created">
+
+/** Places inputs on requests with the same data, one each, as requests are offered. */
+class Matcher {
+  readonly ids: Array<string | undefined>
+  /** Inputs not placed yet. */
+  left: number
+  /** Requests offered whose data could not be read. */
+  unreadable = 0
+  private readonly waiting = new Map<string, Array<number>>()
+
+  constructor(data: ReadonlyArray<RequestData>) {
+    this.ids = new Array<string | undefined>(data.length)
+    this.left = data.length
+    for (let i = 0; i < data.length; i++) {
+      const key = canonicalJson(data[i])
+      const same = this.waiting.get(key)
+      if (same === undefined) this.waiting.set(key, [i])
+      else same.push(i)
+    }
+  }
+
+  /** Requests not cancelled come first, then the oldest. */
+  offer(details: ReadonlyArray<Candidate>): void {
+    const ordered = [...details].sort((a, b) =>
+      Number(a.status === "cancelled") - Number(b.status === "cancelled") ||
+      (a.time_created < b.time_created ? -1 : a.time_created > b.time_created ? 1 : 0)
+    )
+    for (const detail of ordered) {
+      if (detail.request_data === null || detail.request_data === undefined) {
+        this.unreadable++
+        continue
+      }
+      const same = this.waiting.get(canonicalJson(detail.request_data))
+      if (same === undefined || same.length === 0) continue
+      this.ids[same.shift()!] = detail.id
+      this.left--
+    }
+  }
+}
+
 /**
- * Matches inputs against requests by canonical JSON, as a multiset. Among requests with the same data, those not
- * cancelled come first, then the oldest.
+ * Matches inputs against requests by canonical JSON, as a multiset: each request is given to at most one input with
+ * the same data. Among requests with the same data, those not cancelled come first, then the oldest.
  *
  * @since 1.0.0
  * @category matching
  */
 export const match = (
   data: ReadonlyArray<RequestData>,
-  details: ReadonlyArray<Pick<PipelineRequestDetail, "id" | "request_data" | "status" | "time_created">>
+  details: ReadonlyArray<Candidate>
 ): { readonly ids: ReadonlyArray<string | undefined>; readonly unreadable: number } => {
-  const byData = new Map<string, Array<(typeof details)[number]>>()
-  let unreadable = 0
-  for (const detail of details) {
-    if (detail.request_data === null || detail.request_data === undefined) {
-      unreadable++
-      continue
-    }
-    const key = canonicalJson(detail.request_data)
-    const same = byData.get(key)
-    if (same === undefined) byData.set(key, [detail])
-    else same.push(detail)
-  }
-  for (const same of byData.values()) {
-    same.sort((a, b) =>
-      Number(a.status === "cancelled") - Number(b.status === "cancelled") ||
-      (a.time_created < b.time_created ? -1 : a.time_created > b.time_created ? 1 : 0)
-    )
-  }
-  const ids = new Array<string | undefined>(data.length)
-  for (let i = 0; i < data.length; i++) {
-    const same = byData.get(canonicalJson(data[i]))
-    ids[i] = same !== undefined && same.length > 0 ? same.shift()!.id : undefined
-  }
-  return { ids, unreadable }
+  const matcher = new Matcher(data)
+  matcher.offer(details)
+  return { ids: matcher.ids, unreadable: matcher.unreadable }
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -473,12 +516,12 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
     /** How far back (local ms) a window can reach from a create's start. */
     const reach = () => {
       const { high, low } = estimates.bounds
-      return margin + (finite(low) && finite(high) ? Math.max(0, high - low) : 2 * unknownSkew)
+      return margin + 1000 + (finite(low) && finite(high) ? Math.max(0, high - low) : 2 * unknownSkew)
     }
-    /** The server-time window of requests created between two local times. */
+    /** The server-time window of requests created between two local times, rounded out to whole seconds. */
     const windowOf = (from: number, to: number, low: number | null, high: number | null) => ({
-      from: new Date(from + (finite(low) ? low : -unknownSkew) - margin),
-      to: new Date(to + (finite(high) ? high : unknownSkew) + margin)
+      from: new Date(Math.floor((from + (finite(low) ? low : -unknownSkew) - margin) / 1000) * 1000),
+      to: new Date(Math.ceil((to + (finite(high) ? high : unknownSkew) + margin) / 1000) * 1000)
     })
 
     const discoverSchedule = Schedule.exponential("500 millis").pipe(
@@ -500,42 +543,56 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
         const known = () => ids.filter((id): id is string => id !== undefined)
 
         /** Learns what the server holds of the inputs not placed yet, in the window, and adopts it. */
-        const discover = (window: { readonly from: Date; readonly to: Date }) =>
-          gate.exclusive(Effect.gen(function*() {
+        /**
+         * Learns what the server holds of the inputs not placed yet, in the window, and adopts it. The listing runs
+         * while other chunks go on creating; the matching waits until no create of the run is in flight, so that
+         * every request a create of the run made is claimed by then, and is left out.
+         */
+        const discover = (
+          window: { readonly from: Date; readonly to: Date }
+        ): Effect.Effect<void, ReadError | UncertainCreate> =>
+          Effect.gen(function*() {
             const left = pendingIndices()
             const found = yield* find(service, target, left.map((i) => data[i]), {
               ...window,
               exclude: (id) => claims.has(id)
             }).pipe(Effect.retry(discoverSchedule))
-            const adopted: Array<string> = []
-            for (let k = 0; k < left.length; k++) {
-              const id = found.ids[k]
-              if (id !== undefined) {
-                ids[left[k]] = id
-                adopted.push(id)
+            const expected = found.ids.reduce((count, id) => id === undefined ? count : count + 1, 0)
+            const placed = yield* gate.exclusive(Effect.gen(function*() {
+              const final = match(left.map((i) => data[i]), found.candidates.filter((detail) => !claims.has(detail.id)))
+              const adopted: Array<string> = []
+              for (let k = 0; k < left.length; k++) {
+                const id = final.ids[k]
+                if (id !== undefined) {
+                  ids[left[k]] = id
+                  adopted.push(id)
+                }
               }
-            }
-            claims.add(adopted, yield* Clock.currentTimeMillis, reach())
-            state.adopted += adopted.length
-            const stillLeft = left.length - adopted.length
+              claims.add(adopted, yield* Clock.currentTimeMillis, reach())
+              state.adopted += adopted.length
+              return { adopted: adopted.length, unreadable: final.unreadable }
+            }))
             yield* Effect.logDebug("Batch: reconciled an ambiguous create", {
               chunk,
               inputs: left.length,
-              adopted: adopted.length,
+              adopted: placed.adopted,
               listed: found.listed,
-              unreadable: found.unreadable,
+              unreadable: placed.unreadable,
               calls: found.calls
             })
-            if (stillLeft > 0 && found.unreadable > 0 && onUncertain === "fail") {
+            // a request the listing counted on went to another chunk meanwhile (identical inputs): the listing may have
+            // stopped before this chunk's own requests, so look again
+            if (placed.adopted < expected && expected === left.length) return yield* discover(window)
+            if (left.length > placed.adopted && placed.unreadable > 0 && onUncertain === "fail") {
               return yield* new UncertainCreate({
                 target,
                 indices: pendingIndices().map((i) => chunk * config.chunkSize + i),
-                unreadable: found.unreadable
+                unreadable: placed.unreadable
               })
             }
             // what is still left was not accepted (as far as can be known)
             state.uncertain = 0
-          }))
+          })
 
         const job = Effect.gen(function*() {
           const token = claims.openAt(intent?.first ?? (yield* Clock.currentTimeMillis))

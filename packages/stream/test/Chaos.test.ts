@@ -1,0 +1,55 @@
+/**
+ * Chaos: `Batch.run` over the real client and a real loopback HTTP server with faults on (errors, 429, dropped
+ * connections before and after creates were accepted, latency). Every input must get exactly one terminal result,
+ * and the server must have created exactly one request per input. The fault mix and the seed come from the
+ * environment (see `utils/chaos.ts`).
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
+import * as Emulator from "@ubiops-effect/emulator/Emulator"
+import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
+import { Effect, Layer, Redacted, Stream } from "effect"
+import * as Batch from "../src/Batch.js"
+import { chaosFaults, chaosInputs } from "./utils/chaos.js"
+import { demoEcho } from "./utils/projects.js"
+
+const token = "chaos-token"
+
+describe("chaos", () => {
+  it.live("20,000 inputs through faults: each input exactly one terminal result, 20,000 requests created", () => {
+    const faults = chaosFaults()
+    const count = chaosInputs(20_000)
+    const server = EmulatorServer.layerWithEmulator({ port: 0, token, faults })
+    const client = Layer.unwrapEffect(
+      Effect.map(
+        EmulatorServer.EmulatorServer,
+        ({ baseUrl }) =>
+          PipelineRequests.layer({ token: Redacted.make(token), host: baseUrl }).pipe(
+            Layer.provide(NodeHttpClient.layerUndici)
+          )
+      )
+    )
+    return Effect.gen(function*() {
+      const inputs = Array.from({ length: count }, (_, n) => ({ n }))
+      const seen = new Uint8Array(count)
+      const started = Date.now()
+      yield* Batch.run(demoEcho, inputs).pipe(
+        Stream.runForEach((result) =>
+          Effect.sync(() => {
+            assert.strictEqual(seen[result.index], 0, `input ${result.index} got a second result`)
+            seen[result.index] = 1
+            assert.strictEqual(result.status, "completed")
+            assert.deepStrictEqual(result.detail.request_data, inputs[result.index])
+          })
+        )
+      )
+      const seconds = (Date.now() - started) / 1000
+      assert.strictEqual(seen.reduce((sum, one) => sum + one, 0), count, "every input got its result")
+      const stats = yield* Emulator.stats
+      console.log(JSON.stringify({ faults, inputs: count, seconds, ...stats }))
+      assert.strictEqual(stats.created.total, count, "one request per input: nothing duplicated")
+      assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0)
+    }).pipe(Effect.provide(Layer.provideMerge(client, server)))
+  }, 120_000)
+})
