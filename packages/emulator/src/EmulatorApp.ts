@@ -375,6 +375,7 @@ const defaultMessages: Record<number, string> = {
   404: "Not found",
   405: "Method not allowed",
   413: "Request body too large",
+  415: "Unsupported media type",
   499: "Client closed the request",
   500: "Internal emulator error",
   503: "Service unavailable"
@@ -466,7 +467,17 @@ const around = (emulator: Emulator["Type"]) => {
         )
       } else {
         response = yield* Leniency.bufferBody(request, emulator.maxBodyBytes).pipe(
-          Effect.flatMap((buffered) => Effect.provideService(app, HttpServerRequest.HttpServerRequest, buffered)),
+          Effect.flatMap((buffered) =>
+            buffered instanceof Leniency.BufferedRequest && buffered.bytes.length > 0 &&
+              !Leniency.isReadableContentType(buffered.headers["content-type"])
+              ? Effect.succeed(errorResponse(
+                415,
+                `Unsupported Content-Type "${
+                  buffered.headers["content-type"]
+                }": send JSON as application/json (or plain input as text/plain)`
+              ))
+              : Effect.provideService(app, HttpServerRequest.HttpServerRequest, buffered)
+          ),
           Effect.catchAllCause(failureResponse)
         )
       }

@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { createServer, type Server } from "node:http"
+import type { Duplex } from "node:stream"
 import { Emulator, type EmulatorOptions, layer as emulatorLayer } from "./Emulator.js"
 import { apiRoot } from "./EmulatorApi.js"
 import * as EmulatorApp from "./EmulatorApp.js"
@@ -60,6 +61,31 @@ export interface Service {
  */
 export class EmulatorServer extends Context.Tag("@ubiops-effect/emulator/EmulatorServer")<EmulatorServer, Service>() {}
 
+const protocolErrors: Record<string, readonly [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "Request header fields too large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request timeout"]
+}
+
+/**
+ * A request the HTTP parser cannot read (not HTTP, a bad header, bytes past the declared length) is answered, as
+ * every error of the emulator, with `{"error": ...}` in JSON (Node's own answer has no body), and the connection
+ * is closed.
+ */
+const answerClientError = (error: Error & { readonly code?: string }, socket: Duplex) => {
+  const pending = (socket as Duplex & { readonly _httpMessage?: { readonly headersSent?: boolean } })._httpMessage
+  if (error.code === "ECONNRESET" || !socket.writable || pending?.headersSent === true) {
+    socket.destroy()
+    return
+  }
+  const [status, text] = protocolErrors[error.code ?? ""] ?? [400, "Bad request"]
+  const body = JSON.stringify({ error: `${text}: the request is not valid HTTP (${error.code ?? error.message})` })
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${
+      Buffer.byteLength(body)
+    }\r\nconnection: close\r\n\r\n${body}`
+  )
+}
+
 /** A dropped connection is a destroyed socket: the client sees the connection close with no response. */
 const withSocketDrop = <E, R>(app: Effect.Effect<any, E, R>) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
@@ -78,7 +104,11 @@ export const make = (options: ServerOptions = {}) =>
     const emulator = yield* Emulator
     const host = options.host ?? "127.0.0.1"
     let nodeServer: Server | undefined
-    const server = yield* NodeHttpServer.make(() => (nodeServer = createServer({ keepAliveTimeout: 65_000 })), {
+    const server = yield* NodeHttpServer.make(() => {
+      nodeServer = createServer({ keepAliveTimeout: 65_000 })
+      nodeServer.on("clientError", answerClientError)
+      return nodeServer
+    }, {
       host,
       port: options.port ?? 0
     })

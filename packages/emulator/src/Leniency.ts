@@ -75,6 +75,20 @@ export const tokenOf = (authorization: string | undefined): string | undefined =
 }
 
 /**
+ * Whether a body sent with this `Content-Type` can be read: JSON, plain text, or no type at all (read as JSON).
+ * Anything else (a form, XML, bytes) would be taken apart into something that was never sent, so it is refused
+ * with 415.
+ *
+ * @since 1.0.0
+ * @category bodies
+ */
+export const isReadableContentType = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return true
+  const media = contentType.split(";")[0].trim().toLowerCase()
+  return media === "" || media === "application/json" || media === "text/plain"
+}
+
+/**
  * A request whose body was read once, up front, and is served from memory: `text` is decoded as UTF-8 with
  * the Latin-1 fallback of `decodeText`, an empty body is JSON `null` (a cancel-all may come with no body at
  * all), and malformed JSON fails with a `RequestError` whose description says why (the server answers 400
@@ -208,16 +222,20 @@ export const bufferBody = (
     readonly chunks: Chunk.Chunk<Uint8Array>
     readonly size: number
   }
-  return Stream.runFoldEffect(
+  // A body that turns out too large (sent without a length, or with a wrong one) is read to its end and dropped, up to
+  // a bound, before the 413 goes out: stopping mid-body would destroy the connection and the client would get no
+  // answer. Past the bound, the connection is given up.
+  const drainLimit = maxBytes * 4 + 1024 * 1024
+  return Stream.runFoldWhile(
     request.stream,
     { chunks: Chunk.empty<Uint8Array>(), size: 0 } as Read,
-    (state, chunk): Effect.Effect<Read, BodyTooLarge> => {
+    (state) => state.size <= drainLimit,
+    (state, chunk): Read => {
       const size = state.size + chunk.length
-      return size > maxBytes
-        ? Effect.fail(new BodyTooLarge(maxBytes))
-        : Effect.succeed({ chunks: Chunk.append(state.chunks, chunk), size })
+      return size > maxBytes ? { chunks: Chunk.empty(), size } : { chunks: Chunk.append(state.chunks, chunk), size }
     }
   ).pipe(
+    Effect.flatMap((read) => read.size > maxBytes ? Effect.fail(new BodyTooLarge(maxBytes)) : Effect.succeed(read)),
     Effect.map(({ chunks, size }) => {
       const bytes = new Uint8Array(size)
       let offset = 0
