@@ -5,7 +5,7 @@
  *   pnpm bench              the default sizes (under 5 minutes): table, and bench/results/latest.json
  *   pnpm bench --full       the issue's exact sizes (scenario 3: 10,000 inputs, about 17 minutes; 3 runs of 4)
  *   pnpm bench --smoke      tiny sizes, a few seconds, no targets (CI)
- *   pnpm bench --only 5     some scenarios only (repeatable)
+ *   pnpm bench --only 5     some scenarios only (repeatable; written to bench/results/partial.json)
  *   pnpm bench --profile    CPU profiles of every client process, in bench/results/profiles/ (see profile.ts)
  */
 import { join } from "node:path"
@@ -30,7 +30,9 @@ const { values } = parseArgs({
 const mode: Mode = values.smoke ? "smoke" : values.full ? "full" : "default"
 const only = (values.only ?? []).flatMap((value) => value.split(",")).map((value) => value.trim())
 const stamp = new Date().toISOString().replace(/[:.]/g, "-")
-const out = values.out ?? join(benchDir, "results", mode === "default" ? "latest.json" : `${mode}.json`)
+// a partial run (--only) never replaces the table of a whole run
+const out = values.out ??
+  join(benchDir, "results", only.length > 0 ? "partial.json" : mode === "default" ? "latest.json" : `${mode}.json`)
 
 let emulator: Emulator | undefined
 const stop = (signal: string) => {

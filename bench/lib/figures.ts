@@ -92,7 +92,8 @@ const show = (value: number | null): string => {
   if (magnitude >= 100) return Math.round(value).toLocaleString("en-US")
   if (magnitude >= 10) return value.toFixed(1)
   if (magnitude >= 1) return value.toFixed(2)
-  return value.toPrecision(2)
+  if (value === 0) return "0"
+  return value.toPrecision(3)
 }
 
 const cell = (median: number | null, range: readonly [number, number] | null, runs: number): string =>
