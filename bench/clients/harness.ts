@@ -16,6 +16,8 @@ interface ResultLike {
   readonly detail: { readonly time_completed: string | null }
 }
 
+const gcAtMarks = process.env["BENCH_GC_AT_MARKS"] === "1"
+
 const percentile = (sorted: Float64Array, p: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]
 
@@ -46,6 +48,8 @@ export class Recorder {
     }
     this.count += results.length
     while (this.nextMark < this.marks.length && this.count >= this.marks[this.nextMark]) {
+      // diagnostics: with --expose-gc and BENCH_GC_AT_MARKS=1, the live heap rather than the heap as it happens to be
+      if (gcAtMarks) (globalThis as { gc?: () => void }).gc?.()
       const memory = process.memoryUsage()
       this.rssAtMarks.push(memory.rss)
       this.memoryAtMarks.push(memory)
