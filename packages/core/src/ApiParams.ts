@@ -10,6 +10,7 @@
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Fast from "./internal/fastDecode.js"
 
 /**
  * The limits of the API.
@@ -56,9 +57,14 @@ export const ResourceName = Schema.String.pipe(
  * @since 1.0.0
  * @category schemas
  */
+const requestIdPattern = /^[A-Za-z0-9_-]+$/
+
+const isRequestId = (id: unknown): boolean =>
+  typeof id === "string" && id.length > 0 && id.length <= Limits.maxRequestIdLength && requestIdPattern.test(id)
+
 export const RequestId = Schema.String.pipe(
   Schema.filter((id) =>
-    id.length > 0 && id.length <= Limits.maxRequestIdLength && /^[A-Za-z0-9_-]+$/.test(id)
+    isRequestId(id)
       ? true
       : `must be a request id (letters, digits, "-" or "_", 1 to ${Limits.maxRequestIdLength} characters)`
   )
@@ -213,10 +219,13 @@ export const RequestData = Schema.Union(
  * @since 1.0.0
  * @category schemas
  */
-export const BatchRequestData = Schema.Union(
-  Schema.Array(Schema.Unknown).pipe(Schema.minItems(1), Schema.maxItems(Limits.maxItems)),
-  Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  HttpApiSchema.Text()
+export const BatchRequestData = Fast.withEncoder(
+  Schema.Union(
+    Schema.Array(Schema.Unknown).pipe(Schema.minItems(1), Schema.maxItems(Limits.maxItems)),
+    Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+    HttpApiSchema.Text()
+  ),
+  (data) => Array.isArray(data) && data.length >= 1 && data.length <= Limits.maxItems ? data : Fast.FAIL
 )
 
 /**
@@ -225,7 +234,10 @@ export const BatchRequestData = Schema.Union(
  * @since 1.0.0
  * @category schemas
  */
-export const RequestIds = Schema.Array(RequestId).pipe(Schema.maxItems(Limits.maxItems))
+export const RequestIds = Fast.withEncoder(
+  Schema.Array(RequestId).pipe(Schema.maxItems(Limits.maxItems)),
+  (ids) => isRequestIdList(ids) ? ids : Fast.FAIL
+)
 
 /**
  * The body of a batch cancel: a list of at most 250 ids. A cancel-all by status sends `[]`, `{}` or nothing,
@@ -234,6 +246,12 @@ export const RequestIds = Schema.Array(RequestId).pipe(Schema.maxItems(Limits.ma
  * @since 1.0.0
  * @category schemas
  */
+const isRequestIdList = (ids: unknown): boolean => {
+  if (!Array.isArray(ids) || ids.length > Limits.maxItems) return false
+  for (let i = 0; i < ids.length; i++) if (!isRequestId(ids[i])) return false
+  return true
+}
+
 export const CancelIds = Schema.transform(
   Schema.Union(
     RequestIds,
@@ -243,6 +261,7 @@ export const CancelIds = Schema.transform(
   Schema.typeSchema(RequestIds),
   { strict: false, decode: (body) => Array.isArray(body) ? body : [], encode: (ids) => ids }
 )
+Fast.withEncoder(CancelIds, (ids) => isRequestIdList(ids) ? ids : Fast.FAIL)
 
 /**
  * Percent-encodes one path segment as the official client does (Python's `urllib.parse.quote(v, safe="")`):

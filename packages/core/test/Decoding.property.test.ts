@@ -3,7 +3,9 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
+import { BatchRequestData, CancelIds, RequestIds } from "../src/ApiParams.js"
 import { codec } from "../src/internal/endpoints.js"
+import * as Fast from "../src/internal/fastDecode.js"
 import * as Models from "../src/Models.js"
 import type { OperationId } from "../src/PipelineRequestsApi.js"
 
@@ -53,6 +55,40 @@ describe("decoders", () => {
     it(`${operation}: never throws, whatever the JSON`, () => {
       const decode = codec(operation).decodeJson
       FastCheck.assert(FastCheck.property(FastCheck.jsonValue(), (json) => void decode(json)), { numRuns: 300 })
+    })
+  }
+})
+
+describe("encoders", () => {
+  const id = FastCheck.oneof(
+    FastCheck.uuid(),
+    FastCheck.string({ maxLength: 140 }),
+    FastCheck.constantFrom("", "a/b", "../x", "x".repeat(128), "x".repeat(129))
+  )
+  const payloads = FastCheck.oneof(
+    FastCheck.array(id, { maxLength: 260 }),
+    FastCheck.array(FastCheck.jsonValue(), { maxLength: 260 }),
+    FastCheck.jsonValue()
+  )
+  for (
+    const [name, schema] of [["RequestIds", RequestIds], ["CancelIds", CancelIds], [
+      "BatchRequestData",
+      BatchRequestData
+    ]] as const
+  ) {
+    it(`${name}: the fast path accepts only what Schema accepts, and encodes it the same`, () => {
+      const fast = Fast.encoderOf(schema)!
+      const reference = Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+      FastCheck.assert(
+        FastCheck.property(payloads, (payload) => {
+          const quick = fast(payload)
+          if (quick === Fast.FAIL) return
+          const theirs = reference(payload)
+          assert.isTrue(Either.isRight(theirs), JSON.stringify(payload))
+          if (Either.isRight(theirs)) assert.deepStrictEqual(quick, theirs.right)
+        }),
+        { numRuns: 300 }
+      )
     })
   }
 })

@@ -86,6 +86,24 @@ describe("client-side validation: a typed error and nothing sent", () => {
       }))
   }
 
+  it.effect("the body limit counts UTF-8 bytes, not characters", () =>
+    Effect.gen(function*() {
+      const server = Scripted.make(() => ({ status: 201, json: { id, status: "completed" } }))
+      const send = (text: string) =>
+        Effect.flatMap(PipelineRequests, (s) => Effect.exit(s.create(target, text))).pipe(
+          Effect.provide(
+            Client.layer({ token: Redacted.make(token), host: "http://127.0.0.1:9", maxPayloadBytes: 100 })
+          ),
+          Effect.provide(server.layer)
+        )
+      assert.isTrue(Exit.isSuccess(yield* send("a".repeat(100))))
+      assert.isTrue(Exit.isSuccess(yield* send("é".repeat(50))))
+      assert.strictEqual(failureOf(yield* send("é".repeat(51)))._tag, "InvalidRequest")
+      assert.strictEqual(failureOf(yield* send("😀".repeat(26)))._tag, "InvalidRequest")
+      assert.isTrue(Exit.isSuccess(yield* send("😀".repeat(25))))
+      assert.strictEqual(server.seen.length, 3)
+    }))
+
   it.effect("collect and createBatch of nothing succeed without a call", () =>
     Effect.gen(function*() {
       const { exit, seen } = yield* run(never, (s) => Effect.zip(s.collect(target, []), s.createBatch(target, [])))

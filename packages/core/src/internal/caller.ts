@@ -159,9 +159,17 @@ const transportError = (where: Where, error: HttpClientError.HttpClientError): T
   return new TransportError({ ...where, mayHaveReachedServer: reached, reason, cause })
 }
 
-const utf8Length = (text: string): number => {
-  if (text.length * 3 <= 1024) return text.length * 3
-  return new TextEncoder().encode(text).length
+/** Whether a text's UTF-8 encoding is longer than `max` bytes, without encoding it. */
+const longerThan = (text: string, max: number): boolean => {
+  if (text.length * 3 <= max) return false
+  if (text.length > max) return true
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    // a surrogate pair is 4 bytes: 2 for each half
+    bytes += code < 0x80 ? 1 : code < 0x800 || (code >= 0xd800 && code < 0xe000) ? 2 : 3
+  }
+  return bytes > max
 }
 
 /** Whether a failure may be retried, for an operation that is or is not safe to repeat. */
@@ -246,7 +254,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       return Either.left(new InvalidRequest({ operation: endpoint.operation, reason: encoded.left }))
     }
     const body = encoded.right.body
-    if (body !== undefined && utf8Length(body.text) > settings.maxPayloadBytes) {
+    if (body !== undefined && longerThan(body.text, settings.maxPayloadBytes)) {
       return Either.left(
         new InvalidRequest({
           operation: endpoint.operation,
@@ -395,15 +403,6 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         })
       )
 
-      // The call's deadline bounds the backoff sleeps too: a sleep never runs past it.
-      const schedule = retrySchedule(policy.retry).pipe(
-        Schedule.modifyDelayEffect((_, delay) =>
-          Effect.map(
-            Clock.currentTimeMillis,
-            (now) => Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
-          )
-        )
-      )
       const shouldRetry = (error: CallError | DecodeError) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
@@ -423,6 +422,15 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       // The retry machinery is set up only once an attempt has failed: the first failure is replayed into it, so
       // the schedule sees every failure, and a call that succeeds at once pays nothing for it.
       const retryAfter = (first: CallError | DecodeError) => {
+        // The call's deadline bounds the backoff sleeps too: a sleep never runs past it.
+        const schedule = retrySchedule(policy.retry).pipe(
+          Schedule.modifyDelayEffect((_, delay) =>
+            Effect.map(
+              Clock.currentTimeMillis,
+              (now) => Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
+            )
+          )
+        )
         let replay = true
         const attempt = Effect.suspend(() => {
           if (!replay) return once

@@ -89,10 +89,15 @@ const compile = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): Endpoi
     endpoint.urlParamsSchema,
     (schema) => Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
   )
-  const encodePayload = Option.map(
-    endpoint.payloadSchema,
-    (schema) => Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
-  )
+  const encodePayload = Option.map(endpoint.payloadSchema, (schema) => {
+    const withSchema = Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+    const fast = Fast.encoderOf(schema)
+    if (fast === undefined) return withSchema
+    return (payload: unknown) => {
+      const encoded = fast(payload)
+      return encoded === Fast.FAIL ? withSchema(payload) : Either.right(encoded)
+    }
+  })
   const textContentType = Option.flatMap(endpoint.payloadSchema, (schema) => textMembers(schema.ast))
 
   const successAst = endpoint.successSchema.ast

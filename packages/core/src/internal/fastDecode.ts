@@ -15,6 +15,7 @@ export const FAIL: unique symbol = Symbol.for("@ubiops-effect/core/fastDecode/FA
 export type Reader = (input: unknown) => unknown
 
 const readers = new WeakMap<object, Reader>()
+const encoders = new WeakMap<object, Reader>()
 const classReaders = new WeakMap<AST.AST, Reader>()
 
 /** Declares how to read a value of `field` (a schema or a property signature) quickly. */
@@ -24,6 +25,18 @@ export const withReader = <T extends object>(field: T, read: Reader): T => {
 }
 
 export const readerOf = (field: object): Reader | undefined => readers.get(field)
+
+/**
+ * Declares a quick way to encode a value of `schema`: the encoded value when it certainly is what Schema's
+ * `encode` would give (FAIL otherwise, and the caller uses Schema, which also explains what is wrong). Payloads
+ * of 250 ids or inputs are encoded this way at the cost of a loop instead of a ParseResult per element.
+ */
+export const withEncoder = <T extends object>(schema: T, encode: Reader): T => {
+  encoders.set(schema, encode)
+  return schema
+}
+
+export const encoderOf = (schema: object): Reader | undefined => encoders.get(schema)
 
 export const string: Reader = (input) => typeof input === "string" ? input : FAIL
 export const boolean: Reader = (input) => typeof input === "boolean" ? input : FAIL
