@@ -54,6 +54,7 @@ import { type Finished, Window } from "./internal/window.js"
 import * as PollSchedule from "./PollSchedule.js"
 import type * as Progress from "./Progress.js"
 import type * as Reconciliation from "./Reconciliation.js"
+import { makeReconciler, type Reconciler } from "./Reconciliation.js"
 
 const maxItems = 250
 
@@ -283,6 +284,45 @@ const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Finish
     return Effect.succeed({ ...base, status: "cancelled" })
   })
 
+const emptyReport = (mode: "cancel" | "detach", outstanding: number): Cancellation.Report => ({
+  mode,
+  outstanding,
+  cancelled: 0,
+  alreadyFinished: 0,
+  failedToCancel: 0,
+  unverified: 0,
+  unknownCreates: 0,
+  errors: []
+})
+
+/**
+ * Cancels the requests known now and, at the same time, waits for the chunks interrupted while creating (`settle`)
+ * to end and cancels what they made (`late`): the known ones do not wait for the late ones.
+ */
+const cancelInTwoPhases = (
+  target: PipelineTarget,
+  known: ReadonlyArray<string>,
+  late: Effect.Effect<ReadonlyArray<string>>,
+  settle: Effect.Effect<void>,
+  timeout: Duration.DurationInput
+): Effect.Effect<Cancellation.Report, never, PipelineRequests> => {
+  const cancel = (ids: ReadonlyArray<string>) =>
+    ids.length === 0 ? Effect.succeed(emptyReport("cancel", 0)) : Cancellation.cancelRequests(target, ids, { timeout })
+  return Effect.map(
+    Effect.all([cancel(known), Effect.flatMap(Effect.zipRight(settle, late), cancel)], { concurrency: 2 }),
+    ([a, b]): Cancellation.Report => ({
+      mode: "cancel",
+      outstanding: a.outstanding + b.outstanding,
+      cancelled: a.cancelled + b.cancelled,
+      alreadyFinished: a.alreadyFinished + b.alreadyFinished,
+      failedToCancel: a.failedToCancel + b.failedToCancel,
+      unverified: a.unverified + b.unverified,
+      unknownCreates: 0,
+      errors: [...a.errors, ...b.errors].slice(0, 5)
+    })
+  )
+}
+
 /**
  * Submits inputs in chunks of at most 250 (one batch create each, `concurrency` at once) and emits one
  * `Submitted` per input, in input order. Inputs are pulled as the stream is consumed. Interrupting cancels
@@ -310,31 +350,46 @@ export const submit: {
     const notHandedOn = new Map<number, ReadonlyArray<string>>()
     const leftovers: Array<string> = []
     let unknownCreates = 0
+    const concurrency = positiveInteger("concurrency", options?.concurrency ?? defaults.concurrency)
+    const chunkSize = positiveInteger("chunkSize", options?.chunkSize ?? defaults.chunkSize, maxItems)
+    const reconciler = yield* makeReconciler({
+      service,
+      target: pipelineTarget,
+      createOptions: options?.create,
+      chunkSize,
+      concurrency,
+      estimates: new Estimates(),
+      checkpoint: undefined,
+      options: options?.reconcile,
+      grace: interruptTimeout
+    })
     yield* Effect.addFinalizer(() => {
-      const outstanding = Array.from(notHandedOn.values()).flat().concat(leftovers)
-      if (outstanding.length === 0) return Effect.void
       if ((options?.onInterrupt ?? defaults.onInterrupt) === "detach") return Effect.void
+      const take = () => {
+        const ids = Array.from(notHandedOn.values()).flat().concat(leftovers)
+        notHandedOn.clear()
+        leftovers.length = 0
+        return ids
+      }
       return Effect.flatMap(
         Effect.provideService(
-          Cancellation.cancelRequests(pipelineTarget, outstanding, { timeout: interruptTimeout }),
+          cancelInTwoPhases(pipelineTarget, take(), Effect.sync(take), reconciler.settle, interruptTimeout),
           PipelineRequests,
           service
         ),
-        (report) => Effect.logInfo("Batch.submit stopped early", { ...report, unknownCreates })
+        (report) =>
+          report.outstanding === 0 && unknownCreates === 0
+            ? Effect.void
+            : Effect.logInfo("Batch.submit stopped early", { ...report, unknownCreates })
       )
     })
     return submitChunks(
       {
-        service,
-        target: pipelineTarget,
-        chunkSize: positiveInteger("chunkSize", options?.chunkSize ?? defaults.chunkSize, maxItems),
-        concurrency: positiveInteger("concurrency", options?.concurrency ?? defaults.concurrency),
-        createOptions: options?.create,
+        chunkSize,
+        concurrency,
         encode: encoder(target),
-        grace: interruptTimeout,
         checkpoint: undefined,
-        estimates: new Estimates(),
-        reconcile: options?.reconcile,
+        reconciler,
         reserve: () => Effect.void,
         onLeftovers: (left) =>
           Effect.sync(() => {
@@ -480,36 +535,36 @@ export const run: {
     const leftovers: Array<string> = []
     let unknownCreates = 0
 
-    // Runs after the submission and the polling stopped (a create in flight has registered its ids by then), and
-    // also when the run could not start, so that its progress always ends.
+    let reconciler: Reconciler | undefined
+
+    // Runs after the submission and the polling stopped, and also when the run could not start, so that its progress
+    // always ends. What the run knows is cancelled at once; chunks that were creating when the run was interrupted
+    // end meanwhile (within the grace period), and what they made is cancelled as it comes.
     yield* Effect.addFinalizer((exit) =>
       Effect.gen(function*() {
         if (tracker.phase === "completed") return
         tracker.phase = Exit.isFailure(exit) && !Exit.isInterrupted(exit) ? "failed" : "interrupted"
-        const outstanding = window.ids().concat(leftovers)
-        for (const message of yield* Queue.takeAll(mailbox)) {
-          if (message !== "end") outstanding.push(...message.ids)
+        const take = Effect.map(Queue.takeAll(mailbox), (messages) => {
+          const ids = leftovers.splice(0)
+          for (const message of messages) if (message !== "end") ids.push(...message.ids)
+          return ids
+        })
+        const settle = reconciler?.settle ?? Effect.void
+        const known = window.ids().concat(yield* take)
+        let report: Cancellation.Report
+        if (onInterrupt === "detach") {
+          yield* settle
+          const late = yield* take
+          report = { ...emptyReport("detach", known.length + late.length), unknownCreates }
+        } else {
+          const cancelled = yield* Effect.provideService(
+            cancelInTwoPhases(pipelineTarget, known, take, settle, interruptTimeout),
+            PipelineRequests,
+            service
+          )
+          report = { ...cancelled, unknownCreates }
         }
-        if (outstanding.length > 0 || unknownCreates > 0) {
-          const report: Cancellation.Report = onInterrupt === "detach" || outstanding.length === 0
-            ? {
-              mode: onInterrupt,
-              outstanding: outstanding.length,
-              cancelled: 0,
-              alreadyFinished: 0,
-              failedToCancel: 0,
-              unverified: 0,
-              unknownCreates,
-              errors: []
-            }
-            : {
-              ...(yield* Effect.provideService(
-                Cancellation.cancelRequests(pipelineTarget, outstanding, { timeout: interruptTimeout }),
-                PipelineRequests,
-                service
-              )),
-              unknownCreates
-            }
+        if (report.outstanding > 0 || report.unknownCreates > 0) {
           tracker.interruption = report
           yield* Effect.logInfo("Batch.run stopped early", report)
           if (options?.onInterrupted !== undefined) yield* options.onInterrupted(report)
@@ -527,18 +582,24 @@ export const run: {
       return Stream.empty
     }
 
+    reconciler = yield* makeReconciler({
+      service,
+      target: pipelineTarget,
+      createOptions: options?.create,
+      chunkSize,
+      concurrency,
+      estimates: window.estimates,
+      checkpoint,
+      options: options?.reconcile,
+      grace: interruptTimeout
+    })
     const submission = submitChunks(
       {
-        service,
-        target: pipelineTarget,
         chunkSize,
         concurrency,
-        createOptions: options?.create,
         encode: encoder(target),
-        grace: interruptTimeout,
         checkpoint,
-        estimates: window.estimates,
-        reconcile: options?.reconcile,
+        reconciler,
         reserve: (count) => count === 0 ? Effect.void : permits.take(count),
         onLeftovers: (left) =>
           Effect.sync(() => {

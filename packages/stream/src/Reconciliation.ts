@@ -176,6 +176,9 @@ export interface FindOptions {
   readonly to: Date
   /** Requests not to adopt (already taken). */
   readonly exclude?: ((id: string) => boolean) | undefined
+  /** While this holds, finished requests are not looked for: only pending and processing ones (what an interrupted
+   * run must cancel). */
+  readonly unfinishedOnly?: Effect.Effect<boolean> | undefined
 }
 
 const pageSize = 50
@@ -231,7 +234,9 @@ const find = (
         let offset = 0
         let pages = 0
         let fresh = 0
+        const terminal = status.length > 1
         for (;;) {
+          if (terminal && options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)) break
           calls++
           const page = yield* service.list(target, { status, startDate, endDate, limit: pageSize, offset })
           pages++
@@ -481,7 +486,8 @@ export interface Reconciler {
    * Creates the requests of a chunk exactly once (see the module documentation), resuming from `intent` when a
    * previous run was creating it. `andThen` runs on the ids when they are all known, in the same uninterruptible
    * step. When the chunk does not finish (a failure, or an interruption: a create in flight is then given up to the
-   * grace period, and no new create is sent), `leftover` receives what it left.
+   * grace period, and no new create is sent), `leftover` receives what it left. Interrupted, it returns at once and
+   * the chunk ends in the background (see `settle`).
    */
   readonly create: <B, E2>(
     chunk: number,
@@ -490,6 +496,9 @@ export interface Reconciler {
     andThen: (created: Created) => Effect.Effect<B, E2>,
     leftover: (left: Leftovers) => Effect.Effect<void>
   ) => Effect.Effect<B, ReadError | UncertainCreate | CheckpointError | E2>
+  /** Waits until the chunks that were creating when they were interrupted have ended (each within the grace period),
+   * their `andThen` or `leftover` done. */
+  readonly settle: Effect.Effect<void>
 }
 
 /** @internal */
@@ -507,6 +516,8 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
       config.concurrency
     )
     const claims = new Claims()
+    /** Chunks interrupted while creating, finishing within the grace period. */
+    const settling = new Set<Fiber.RuntimeFiber<void>>()
     const startedAt = yield* Clock.currentTimeMillis
     if (checkpoint !== undefined && checkpoint.recordedIds.length > 0) {
       claims.add(checkpoint.recordedIds, startedAt, 0)
@@ -553,12 +564,14 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
         ): Effect.Effect<void, ReadError | UncertainCreate> =>
           Effect.gen(function*() {
             const left = pendingIndices()
+            const interrupted = Deferred.isDone(stopping)
             const found = yield* find(service, target, left.map((i) => data[i]), {
               ...window,
-              exclude: (id) => claims.has(id)
+              exclude: (id) => claims.has(id),
+              unfinishedOnly: interrupted
             }).pipe(Effect.retry(discoverSchedule))
             const expected = found.ids.reduce((count, id) => id === undefined ? count : count + 1, 0)
-            const placed = yield* gate.exclusive(Effect.gen(function*() {
+            const place = Effect.gen(function*() {
               const final = match(left.map((i) => data[i]), found.candidates.filter((detail) => !claims.has(detail.id)))
               const adopted: Array<string> = []
               for (let k = 0; k < left.length; k++) {
@@ -571,7 +584,15 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
               claims.add(adopted, yield* Clock.currentTimeMillis, reach())
               state.adopted += adopted.length
               return { adopted: adopted.length, unreadable: final.unreadable }
-            }))
+            })
+            // Interrupted, the run only needs what it must cancel: what is pending or processing, found without
+            // waiting for the other creates (requests of the run adopted here by mistake are cancelled all the same).
+            if (yield* interrupted) {
+              yield* place
+              state.uncertain = 0
+              return
+            }
+            const placed = yield* gate.exclusive(place)
             yield* Effect.logDebug("Batch: reconciled an ambiguous create", {
               chunk,
               inputs: left.length,
@@ -683,22 +704,32 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
               return yield* Exit.isFailure(exit) ? Effect.failCause(exit.cause) : Effect.interrupt
             }
             // interrupted: no new create goes out; what is in flight may finish, and learn what it made, within the
-            // grace period
+            // grace period. The interruption goes on at once (so that the run can cancel what it knows already);
+            // `settle` waits for this chunk to end.
             yield* Deferred.succeed(stopping, undefined)
-            const timer = yield* Effect.forkDaemon(
-              Effect.interruptible(Effect.zipRight(Effect.sleep(config.grace), Fiber.interrupt(fiber)))
-            )
-            const late = yield* Fiber.await(fiber)
-            yield* Fiber.interrupt(timer)
-            if (Exit.isSuccess(late) && late.value !== undefined) {
-              yield* Effect.exit(andThen(late.value))
-            } else {
-              yield* leftover({ ids: known(), unknown: state.uncertain })
-            }
+            const follow = Effect.gen(function*() {
+              const timer = yield* Effect.forkDaemon(
+                Effect.interruptible(Effect.zipRight(Effect.sleep(config.grace), Fiber.interrupt(fiber)))
+              )
+              const late = yield* Fiber.await(fiber)
+              yield* Fiber.interrupt(timer)
+              if (Exit.isSuccess(late) && late.value !== undefined) {
+                yield* Effect.exit(andThen(late.value))
+              } else {
+                yield* leftover({ ids: known(), unknown: state.uncertain })
+              }
+            })
+            const follower = yield* Effect.forkDaemon(follow)
+            settling.add(follower)
+            follower.addObserver(() => settling.delete(follower))
             return yield* Effect.failCause(awaited.cause)
           })
         )
       })
 
-    return { create }
+    const settle: Effect.Effect<void> = Effect.suspend(() =>
+      settling.size === 0 ? Effect.void : Effect.zipRight(Fiber.awaitAll([...settling]), settle)
+    )
+
+    return { create, settle }
   })

@@ -123,6 +123,29 @@ describe("Batch.run interrupted", () => {
       assert.strictEqual(reports[0].cancelled, 0)
     }).pipe(Effect.provide(emulator)))
 
+  it.live("cancels what it knows at once, without waiting for a create still in flight, then that create's too", () =>
+    Effect.gen(function*() {
+      const recorder = new Recorder()
+      const service = recorder.wrap(yield* PipelineRequests, {
+        beforeCreate: (call) => call === 2 ? Effect.sleep("1500 millis") : Effect.void
+      })
+      const fiber = yield* Batch.run(demoSleep, sleeping(1_000, 30), { chunkSize: 100, concurrency: 1 }).pipe(
+        Stream.runDrain,
+        Effect.provideService(PipelineRequests, service),
+        Effect.fork
+      )
+      yield* waitUntil(() => recorder.creates.length === 3)
+      const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* Effect.sleep("700 millis")
+      const meanwhile = yield* Emulator.stats
+      assert.strictEqual(meanwhile.created.total, 200, "the third create is still on its way")
+      assert.strictEqual(meanwhile.statuses.cancelled, 200, "the requests known are cancelled already")
+      yield* Fiber.join(interrupting)
+      const stats = yield* assertNothingLeft
+      assert.strictEqual(stats.created.total, 300)
+      assert.strictEqual(stats.statuses.cancelled, 300)
+    }).pipe(Effect.provide(emulator)))
+
   it.live("a cancel that hangs or a create that never answers holds the interruption no longer than the timeout", () =>
     Effect.gen(function*() {
       const recorder = new Recorder()

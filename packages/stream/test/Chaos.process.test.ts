@@ -186,7 +186,8 @@ describe("chaos in a child process", () => {
         ([lines, stats]) => lines.length >= 4 && stats.created.total >= 1_000
       )
       const signalled = Date.now()
-      yield* running.process.kill("SIGINT")
+      // `Process.kill` waits for the process to end: the signal alone is sent here, and the server watched meanwhile
+      process.kill(running.process.pid, "SIGINT")
       const stats = yield* waitFor(
         "nothing pending or processing",
         Emulator.stats,
@@ -195,9 +196,20 @@ describe("chaos in a child process", () => {
       )
       const took = Date.now() - signalled
       const code = yield* running.process.exitCode.pipe(Effect.orDie, Effect.timeout("30 seconds"))
+      const exitedAfterMillis = Date.now() - signalled
       const lines = yield* readLines(env.CHILD_OUTPUT)
       const report = lines.find((line) => line.report !== undefined)?.report
-      console.log(JSON.stringify({ test: "SIGINT", faults, cancelledWithinMillis: took, code, report, ...stats }))
+      console.log(
+        JSON.stringify({
+          test: "SIGINT",
+          faults,
+          cancelledWithinMillis: took,
+          exitedAfterMillis,
+          code,
+          report,
+          ...stats
+        })
+      )
       assert.isAtMost(took, 5_000, "cancelled within 5 s")
       const after = yield* Emulator.stats
       assert.strictEqual(after.statuses.pending + after.statuses.processing, 0)

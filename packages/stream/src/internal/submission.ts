@@ -3,22 +3,14 @@
  * when one fails ambiguously, adopting what the server accepted) or adopted from a checkpoint, with bounded
  * concurrency at the level of chunks. `create` below is the one place where a chunk is created.
  */
-import type {
-  CreateBatchOptions,
-  PipelineTarget,
-  ReadError,
-  RequestData,
-  Service
-} from "@ubiops-effect/core/PipelineRequests"
+import type { ReadError, RequestData } from "@ubiops-effect/core/PipelineRequests"
 import type { InvalidRequest } from "@ubiops-effect/core/UbiOpsError"
 import * as Chunk from "effect/Chunk"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { type Checkpoint, CheckpointError, type Intent, type RecordedChunk } from "../Checkpoint.js"
-import * as Reconciliation from "../Reconciliation.js"
-import type { Estimates } from "./estimates.js"
+import type * as Reconciliation from "../Reconciliation.js"
 
 /**
  * A chunk whose requests exist on the server: just created, or recorded by a previous run of the checkpoint.
@@ -39,18 +31,12 @@ export interface AcceptedChunk<I> {
 }
 
 export interface SubmissionConfig<I> {
-  readonly service: Service
-  readonly target: PipelineTarget
   readonly chunkSize: number
   readonly concurrency: number
-  readonly createOptions: CreateBatchOptions | undefined
   readonly encode: (inputs: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<RequestData>, InvalidRequest>
-  /** How long a create in flight may still take once the run is interrupted. */
-  readonly grace: Duration.DurationInput
   readonly checkpoint: Checkpoint | undefined
-  /** What the run knows of the server's clock (the creates feed it). */
-  readonly estimates: Estimates
-  readonly reconcile: Reconciliation.Options | undefined
+  /** Creates each chunk exactly once (and waits for those interrupted while creating, see `settle`). */
+  readonly reconciler: Reconciliation.Reconciler
   /** Taken for each input that will need a result, before its chunk is created. */
   readonly reserve: (count: number) => Effect.Effect<void>
   /** What a chunk that did not finish left: requests to cancel with the run's, and inputs whose create may or may
@@ -150,32 +136,19 @@ export const submitChunks = <I, E, R>(
         config.onLeftovers
       ))
 
-  const reconciler = Reconciliation.makeReconciler({
-    service: config.service,
-    target: config.target,
-    createOptions: config.createOptions,
-    chunkSize,
-    concurrency: config.concurrency,
-    estimates: config.estimates,
-    checkpoint,
-    options: config.reconcile,
-    grace: config.grace
-  })
-
-  return Stream.unwrap(Effect.map(reconciler, (reconciler) =>
-    skipped.pipe(
-      Stream.grouped(chunkSize),
-      Stream.mapAccum(first, (chunk, inputs) => [chunk + 1, [chunk, Chunk.toReadonlyArray(inputs)] as const]),
-      Stream.mapEffect(([chunk, inputs]) =>
-        Effect.flatMap(
-          plan(chunk, inputs),
-          (planned) =>
-            Effect.as(config.reserve(planned.inputs.length - countEmitted(planned.recorded?.emitted)), planned)
-        )
-      ),
-      Stream.mapEffect(
-        (planned) => planned.recorded === undefined ? create(reconciler, planned) : adopt(planned, planned.recorded),
-        { concurrency: config.concurrency }
+  const reconciler = config.reconciler
+  return skipped.pipe(
+    Stream.grouped(chunkSize),
+    Stream.mapAccum(first, (chunk, inputs) => [chunk + 1, [chunk, Chunk.toReadonlyArray(inputs)] as const]),
+    Stream.mapEffect(([chunk, inputs]) =>
+      Effect.flatMap(
+        plan(chunk, inputs),
+        (planned) => Effect.as(config.reserve(planned.inputs.length - countEmitted(planned.recorded?.emitted)), planned)
       )
-    )))
+    ),
+    Stream.mapEffect(
+      (planned) => planned.recorded === undefined ? create(reconciler, planned) : adopt(planned, planned.recorded),
+      { concurrency: config.concurrency }
+    )
+  )
 }
