@@ -183,6 +183,9 @@ export interface PollOptions {
   readonly window?: number | undefined
   /** Call overrides for the collect calls. */
   readonly collect?: CallOptions | undefined
+  /** A poll round whose collect failed after the client's retries (a 5xx, a lost connection, a rate limit) is made
+   * again this many times, after 1, 2, 4, 8, 16 s, before the stream fails (default 5; polls only read). */
+  readonly pollRetries?: number | undefined
 }
 
 /**
@@ -214,6 +217,7 @@ export const defaults = {
   chunkSize: maxItems,
   concurrency: 4,
   pollConcurrency: 4,
+  pollRetries: 5,
   window: 2000,
   order: "completion",
   onInterrupt: "cancel",
@@ -230,6 +234,13 @@ const targetOf = <I, O>(target: Target<I, O>): PipelineTarget => isPipeline(targ
 const positiveInteger = (name: string, value: number, max = Number.MAX_SAFE_INTEGER): number => {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new RangeError(`Batch: ${name} must be an integer from 1 to ${max}, got ${value}`)
+  }
+  return value
+}
+
+const nonNegativeInteger = (name: string, value: number): number => {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`Batch: ${name} must be an integer from 0, got ${value}`)
   }
   return value
 }
@@ -463,6 +474,7 @@ export const poll = <E = never, R = never>(
       schedule: options?.schedule,
       pollConcurrency: positiveInteger("pollConcurrency", options?.pollConcurrency ?? defaults.pollConcurrency),
       callOptions: options?.collect,
+      pollRetries: nonNegativeInteger("pollRetries", options?.pollRetries ?? defaults.pollRetries),
       window,
       chunkSize: maxItems,
       order: "completion",
@@ -620,6 +632,7 @@ export const run: {
       schedule: options?.schedule,
       pollConcurrency: positiveInteger("pollConcurrency", options?.pollConcurrency ?? defaults.pollConcurrency),
       callOptions: options?.collect,
+      pollRetries: nonNegativeInteger("pollRetries", options?.pollRetries ?? defaults.pollRetries),
       window,
       chunkSize,
       order: options?.order ?? defaults.order,

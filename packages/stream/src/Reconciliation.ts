@@ -84,7 +84,8 @@ export interface Options {
   /** On resume, how long after it was sent a create of the previous run may have been accepted (default 5 min: the
    * client's call deadline and rate-limit waits). */
   readonly horizon?: Duration.DurationInput | undefined
-  /** Creates of one chunk that may fail ambiguously before the run fails (default 8). */
+  /** Creates of one chunk that may fail ambiguously (or with a rate limit or a refused connection that outlasted the
+   * client's retries) before the run fails (default 8). */
   readonly maxAttempts?: number | undefined
   /** When requests that might be ours cannot be read (`request_data` null): `fail` (default) or `resubmit`. */
   readonly onUncertain?: "fail" | "resubmit" | undefined
@@ -372,7 +373,8 @@ export const mayHaveCreated = (error: ReadError | InvalidRequest): boolean => {
   }
 }
 
-const isTransient = (error: ReadError): boolean =>
+/** @internal Whether a failed call may succeed if made again later (a read, or a create that made nothing). */
+export const isTransient = (error: ReadError | InvalidRequest): boolean =>
   error._tag === "ServerError" || error._tag === "TransportError" || error._tag === "Timeout" ||
   error._tag === "RateLimited" || error._tag === "DecodeError"
 
@@ -675,12 +677,15 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
                 break
               }
               const error = outcome.left
-              if (!mayHaveCreated(error)) {
+              if (mayHaveCreated(error)) {
+                const { high, low } = estimates.bounds
+                yield* discover(windowOf(sentAt, receivedAt, finite(low) ? low : null, finite(high) ? high : null))
+              } else {
+                // it certainly made nothing: a rate limit or a refused connection the client's retries did not get
+                // past is tried again (within `maxAttempts`), anything else fails the chunk
                 state.uncertain = 0
-                return yield* Effect.fail(error)
+                if (!isTransient(error)) return yield* Effect.fail(error)
               }
-              const { high, low } = estimates.bounds
-              yield* discover(windowOf(sentAt, receivedAt, finite(low) ? low : null, finite(high) ? high : null))
               if (pendingIndices().length > 0 && attempts >= maxAttempts) return yield* Effect.fail(error)
             }
             return {

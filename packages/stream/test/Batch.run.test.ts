@@ -174,15 +174,20 @@ describe("Batch.run", () => {
         serverMessage: "unavailable"
       })
       const service = recorder.wrap(yield* PipelineRequests, {
-        beforeCollect: (call) => call === 2 ? Effect.fail(boom) : Effect.void
+        beforeCollect: (call) => call === 2 || call === 3 ? Effect.fail(boom) : Effect.void
       })
       const progress = yield* Progress.make()
-      const exit = yield* Batch.run(demoSleep, Array.from({ length: 40 }, () => ({ seconds: 30 })), { progress }).pipe(
+      const exit = yield* Batch.run(demoSleep, Array.from({ length: 40 }, () => ({ seconds: 30 })), {
+        progress,
+        pollRetries: 1
+      }).pipe(
         Stream.runDrain,
         Effect.provideService(PipelineRequests, service),
         Effect.exit
       )
       assert.isTrue(Exit.isFailure(exit))
+      // the failed round was made once more, a second later, before the run gave up
+      assert.strictEqual(recorder.collectAttempts - recorder.collects.length, 2)
       assert.deepStrictEqual(Exit.isFailure(exit) ? exit.cause._tag : "", "Fail")
       const stats = yield* Emulator.stats
       assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0)
@@ -190,6 +195,27 @@ describe("Batch.run", () => {
       const snapshot = yield* SubscriptionRef.get(progress)
       assert.strictEqual(snapshot.phase, "failed")
       assert.strictEqual(snapshot.interruption?.cancelled, 40)
+    }).pipe(Effect.provide(emulator)))
+
+  it.live("makes a poll round again when its collect failed after the client's retries, and goes on", () =>
+    Effect.gen(function*() {
+      const recorder = new Recorder()
+      const boom = new ServerError({
+        operation: "pipelineRequestsBatchGet",
+        method: "POST",
+        path: "/projects/demo/pipelines/echo/requests/collect",
+        status: 503,
+        serverMessage: "unavailable"
+      })
+      const service = recorder.wrap(yield* PipelineRequests, {
+        beforeCollect: (call) => call === 1 || call === 2 ? Effect.fail(boom) : Effect.void
+      })
+      const inputs = Array.from({ length: 600 }, (_, n) => ({ n }))
+      const results = yield* Batch.run(demoEcho, inputs).pipe(
+        Stream.runCollect,
+        Effect.provideService(PipelineRequests, service)
+      )
+      assert.strictEqual(new Set(Chunk.toReadonlyArray(results).map((result) => result.index)).size, 600)
     }).pipe(Effect.provide(emulator)))
 
   it.live("reports progress while it goes and at the end", () =>

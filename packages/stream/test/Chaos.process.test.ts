@@ -13,7 +13,7 @@ import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
 import { Effect, Layer, Stream } from "effect"
 import type * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
-import { chaosFaults } from "./utils/chaos.js"
+import { chaosFaults, chaosTimeout } from "./utils/chaos.js"
 
 const token = "chaos-process-token"
 const child = fileURLToPath(new URL("fixtures/batch-child.ts", import.meta.url))
@@ -113,7 +113,12 @@ describe("chaos in a child process", () => {
         }
         const started = Date.now()
         const first = yield* start(env)
-        yield* waitFor("a third of the results", readLines(env.CHILD_OUTPUT), (lines) => lines.length >= count / 3)
+        yield* waitFor(
+          "a third of the results",
+          readLines(env.CHILD_OUTPUT),
+          (lines) => lines.length >= count / 3,
+          chaosTimeout() / 3000
+        )
         yield* first.process.kill("SIGKILL")
         yield* Effect.ignore(first.process.exitCode)
         const atKill = yield* Emulator.stats
@@ -125,7 +130,7 @@ describe("chaos in a child process", () => {
         assert.isBelow(linesAtKill, count, "killed before the end")
 
         const second = yield* start(env)
-        const code = yield* second.process.exitCode.pipe(Effect.orDie, Effect.timeout("120 seconds"))
+        const code = yield* second.process.exitCode.pipe(Effect.orDie, Effect.timeout(chaosTimeout() - 30_000))
         assert.strictEqual(code, 0, second.printed())
         const seconds = (Date.now() - started) / 1000
 
@@ -164,7 +169,7 @@ describe("chaos in a child process", () => {
         assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0)
       }).pipe(Effect.scoped, Effect.provide(environment(faults)))
     },
-    180_000
+    chaosTimeout()
   )
 
   it.live("SIGINT mid-run on a slow pipeline: within 5 s nothing of the run is left pending or processing", () => {

@@ -11,7 +11,7 @@ import * as Emulator from "@ubiops-effect/emulator/Emulator"
 import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
 import { Effect, Layer, Redacted, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
-import { chaosFaults, chaosInputs } from "./utils/chaos.js"
+import { chaosFaults, chaosInputs, chaosTimeout } from "./utils/chaos.js"
 import { demoEcho } from "./utils/projects.js"
 
 const token = "chaos-token"
@@ -51,5 +51,5 @@ describe("chaos", () => {
       assert.strictEqual(stats.created.total, count, "one request per input: nothing duplicated")
       assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0)
     }).pipe(Effect.provide(Layer.provideMerge(client, server)))
-  }, 120_000)
+  }, chaosTimeout())
 })

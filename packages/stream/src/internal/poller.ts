@@ -10,12 +10,14 @@ import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { CallOptions, PipelineTarget, ReadError, Service } from "@ubiops-effect/core/PipelineRequests"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as PollSchedule from "../PollSchedule.js"
+import { isTransient } from "../Reconciliation.js"
 import type { Tracker } from "./progressTracker.js"
 import type { AcceptedChunk } from "./submission.js"
 import { type Finished, Tracked, type Window } from "./window.js"
@@ -36,6 +38,8 @@ export interface PollerConfig<I, O, E, CE> {
   readonly schedule: Partial<PollSchedule.Options> | undefined
   readonly pollConcurrency: number
   readonly callOptions: CallOptions | undefined
+  /** Poll rounds that failed after the client's retries are made again this many times (after 1, 2, 4, ... s). */
+  readonly pollRetries: number
   readonly window: Window<I>
   readonly chunkSize: number
   readonly order: "completion" | "input"
@@ -55,6 +59,12 @@ export const pollLoop = <I, O, E, CE>(
   Stream.unwrap(Effect.gen(function*() {
     const { checkpoint, service, target, tracker, window } = config
     const driver = yield* Schedule.driver(PollSchedule.make(config.schedule))
+    // collect only reads: a round the client gave up on is made again, slowly, before the run fails
+    const pollRetry = Schedule.exponential("1 second").pipe(
+      Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30))),
+      Schedule.intersect(Schedule.recurs(config.pollRetries)),
+      Schedule.whileInput(isTransient)
+    )
     const inputOrder = config.order === "input"
     /** Input order: finished requests (or `null` for results emitted by a previous run) waiting for their turn. */
     const waiting = new Map<number, Finished<I> | null>()
@@ -163,7 +173,7 @@ export const pollLoop = <I, O, E, CE>(
         yield* Effect.ignore(driver.next({ ...last, predictedMillis: window.predictedDelay(before) }))
         yield* drain
         const groups = window.plan(yield* Clock.currentTimeMillis, config.pollConcurrency)
-        const responses = yield* collectAll(groups)
+        const responses = yield* Effect.retry(collectAll(groups), pollRetry)
         const receivedAt = yield* Clock.currentTimeMillis
         let finished: Array<Finished<I>> = []
         let polled = 0

@@ -5,6 +5,7 @@
  * - `CHAOS_FAULTS`: the faults as `POST /_emulator/faults` takes them (JSON); default `defaultFaults`.
  * - `CHAOS_SEED`: the seed (an integer, or `random`); default 42, or the seed in `CHAOS_FAULTS`.
  * - `CHAOS_INPUTS`: inputs of the 20,000-input run (default 20000).
+ * - `CHAOS_TIMEOUT_SECONDS`: the time each chaos test may take (default 180); harsh mixes take longer.
  */
 import type { FaultSettings } from "@ubiops-effect/emulator/Faults"
 
@@ -38,4 +39,12 @@ export const chaosInputs = (fallback: number): number => {
   const count = Number(text)
   if (!Number.isInteger(count) || count < 1) throw new Error(`CHAOS_INPUTS must be a positive integer, got ${text}`)
   return count
+}
+
+/** How long each chaos test may take, in milliseconds (`CHAOS_TIMEOUT_SECONDS`, default 180). */
+export const chaosTimeout = (): number => {
+  const text = process.env.CHAOS_TIMEOUT_SECONDS
+  const seconds = text === undefined || text === "" ? 180 : Number(text)
+  if (!(seconds > 0)) throw new Error(`CHAOS_TIMEOUT_SECONDS must be a positive number, got ${text}`)
+  return seconds * 1000
 }
