@@ -383,27 +383,32 @@ export const isTransient = (error: ReadError | InvalidRequest): boolean =>
  * earlier than the oldest create still open, less the margins.
  */
 class Claims {
-  private readonly ids = new Set<string>()
+  /** Built when a reconciliation asks, dropped when batches go: creates that never fail pay only for the batches. */
+  private index: Set<string> | undefined = undefined
   private readonly batches: Array<{ readonly at: number; readonly ids: ReadonlyArray<string> }> = []
   private readonly open = new Map<number, number>()
   private nextOpen = 0
 
   has(id: string): boolean {
-    return this.ids.has(id)
+    if (this.index === undefined) {
+      this.index = new Set()
+      for (const batch of this.batches) for (const id of batch.ids) this.index.add(id)
+    }
+    return this.index.has(id)
   }
 
   add(ids: ReadonlyArray<string>, at: number, reach: number): void {
-    for (const id of ids) this.ids.add(id)
     this.batches.push({ at, ids })
+    if (this.index !== undefined) { for (const id of ids) this.index.add(id) }
     let oldest = at
     for (const start of this.open.values()) if (start < oldest) oldest = start
     const horizon = oldest - reach
     let drop = 0
-    while (drop < this.batches.length - 1 && this.batches[drop].at < horizon) {
-      for (const id of this.batches[drop].ids) this.ids.delete(id)
-      drop++
+    while (drop < this.batches.length - 1 && this.batches[drop].at < horizon) drop++
+    if (drop > 0) {
+      this.batches.splice(0, drop)
+      this.index = undefined
     }
-    if (drop > 0) this.batches.splice(0, drop)
   }
 
   /** A chunk starts creating at `at`: claims from then on (less the margins) are kept until it closes. */
@@ -657,7 +662,11 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
                 }
                 state.uncertain = left.length
                 const result = yield* Effect.either(
-                  service.createBatch(target, left.map((i) => data[i]), config.createOptions)
+                  service.createBatch(
+                    target,
+                    left.length === size ? data : left.map((i) => data[i]),
+                    config.createOptions
+                  )
                 )
                 receivedAt = yield* Clock.currentTimeMillis
                 return result
