@@ -4,16 +4,24 @@
  *
  * Inputs are numbered from 0 and cut into chunks of `chunkSize`; chunk `n` holds inputs `n * chunkSize` to
  * `(n + 1) * chunkSize - 1`. Under the run key `K`:
- * - `K`: `{ "version": 1, "project", "pipeline", "pipelineVersion", "chunkSize", "done", "complete" }`, where
- *   `done` counts the leading chunks whose results were all emitted;
- * - `K/i/n`: `{ "first", "last", "offsetLow", "offsetHigh", "concurrency" }`, the intent to create chunk `n`,
- *   written before each create of it is sent (local times in epoch ms, what was known of the clock offset between
- *   server and client, and how many creates were in flight at once): a run that stops without knowing whether
- *   the server accepted the chunk leaves this, and the next run finds out (see `Reconciliation`);
+ * - `K`: `{ "version": 1, "project", "pipeline", "pipelineVersion", "chunkSize", "done": 0, "complete": false }`,
+ *   written once, when the run starts;
+ * - `K/d/0` and `K/d/1`: `{ "seq", "done", "complete" }`, written in turn (the one with the higher `seq` holds),
+ *   where `done` counts the leading chunks whose results were all emitted and `complete` says that all were;
+ * - `K/i/n/a`: `{ "first", "last", "offsetLow", "offsetHigh", "concurrency" }`, the intent of attempt `a` (from 1) to
+ *   create chunk `n`, written before that create is sent (local times in epoch ms, what was known of the clock
+ *   offset between server and client, and how many creates were in flight at once): a run that stops without knowing
+ *   whether the server accepted the chunk leaves this, and the next run finds out (see `Reconciliation`);
  * - `K/c/n`: `{ "ids": [...] }`, the request ids of chunk `n`, written as soon as its create returned;
  * - `K/e/n`: which results of chunk `n` were emitted (`"0"`/`"1"` per input), for chunks not yet counted in
  *   `done`.
  * Keys of chunks counted in `done` are removed, so the store holds about one window of chunks at a time.
+ *
+ * A crash can cut a write short, and a file store (`KeyValueStore.layerFileSystem`) truncates a file before writing
+ * it, so every key but the emissions and the two progress slots is written once, and each reads safely when empty:
+ * an empty `K` was the run's very start (nothing was sent), an empty intent was never followed by its create, empty
+ * ids are as if the create had not returned (its intent applies), empty emissions read as none emitted (those results
+ * come again), and of the two progress slots one always holds.
  *
  * @since 1.0.0
  */
@@ -159,6 +167,16 @@ const isMeta = (u: unknown): u is Meta =>
   typeof u === "object" && u !== null && (u as Meta).version === 1 && typeof (u as Meta).chunkSize === "number" &&
   typeof (u as Meta).done === "number"
 
+interface Progress {
+  readonly seq: number
+  readonly done: number
+  readonly complete: boolean
+}
+
+const isProgress = (u: unknown): u is Progress =>
+  typeof u === "object" && u !== null && typeof (u as Progress).seq === "number" &&
+  typeof (u as Progress).done === "number" && typeof (u as Progress).complete === "boolean"
+
 const isFiniteOrNull = (u: unknown) => u === null || (typeof u === "number" && Number.isFinite(u))
 
 const isIntent = (u: unknown): u is Intent =>
@@ -182,12 +200,20 @@ export const open = (
     const failed = (reason: string) => (cause: unknown) => new CheckpointError({ key, reason, cause })
     const chunkKey = (n: number) => `${key}/c/${n}`
     const emittedKey = (n: number) => `${key}/e/${n}`
-    const intentKey = (n: number) => `${key}/i/${n}`
+    const intentKey = (n: number, attempt: number) => `${key}/i/${n}/${attempt}`
+    const progressKey = (slot: number) => `${key}/d/${slot}`
 
-    const stored = yield* Effect.mapError(store.get(key), failed("cannot read the checkpoint"))
+    const read = (storeKey: string, what: string) =>
+      Effect.map(
+        Effect.mapError(store.get(storeKey), failed(`cannot read ${what}`)),
+        // empty: a write cut short by a crash (see the module documentation)
+        (value) => Option.isSome(value) && value.value !== "" ? value.value : undefined
+      )
+
+    const stored = yield* read(key, "the checkpoint")
     let meta: Meta
-    if (Option.isSome(stored)) {
-      const parsed = parseJson(stored.value)
+    if (stored !== undefined) {
+      const parsed = parseJson(stored)
       if (!isMeta(parsed)) return yield* new CheckpointError({ key, reason: "the stored checkpoint is not readable" })
       const sameTarget = parsed.project === run.target.project && parsed.pipeline === run.target.pipeline &&
         parsed.pipelineVersion === (run.target.version ?? null)
@@ -212,44 +238,73 @@ export const open = (
       yield* Effect.mapError(store.set(key, JSON.stringify(meta)), failed("cannot write the checkpoint"))
     }
 
+    // the progress: the readable slot with the higher seq (a record of the first version keeps it in `K`)
+    let progress: Progress = { seq: 0, done: meta.done, complete: meta.complete }
+    if (stored !== undefined) {
+      for (const slot of [0, 1]) {
+        const slotProgress = parseJson((yield* read(progressKey(slot), "the checkpoint")) ?? "")
+        if (isProgress(slotProgress) && slotProgress.seq > progress.seq) progress = slotProgress
+      }
+    }
+
     const chunks = new Map<number, ChunkEmissions>()
-    let done = meta.done
+    let done = progress.done
 
     const readIds = (n: number) =>
       Effect.gen(function*() {
-        const ids = yield* Effect.mapError(store.get(chunkKey(n)), failed(`cannot read chunk ${n}`))
-        if (Option.isNone(ids)) return undefined
-        const parsed = parseJson(ids.value) as { ids?: unknown } | undefined
-        // an empty file is a write cut short by a crash (a file store truncates, then writes): as if not written, so
-        // that the chunk's intent, written before its create was sent, makes the next run find its requests
-        if (ids.value === "") return undefined
+        const text = yield* read(chunkKey(n), `chunk ${n}`)
+        if (text === undefined) return undefined
+        const parsed = parseJson(text) as { ids?: unknown } | undefined
         if (!Array.isArray(parsed?.ids) || !parsed.ids.every((id) => typeof id === "string")) {
           return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
         }
         return parsed.ids as Array<string>
       })
 
+    /** The intents of chunk `n`, attempt by attempt, merged (undefined when there is none). */
+    const readIntents = (n: number) =>
+      Effect.gen(function*() {
+        let merged: Intent | undefined
+        let attempts = 0
+        for (let attempt = 1;; attempt++) {
+          const text = yield* read(intentKey(n, attempt), `chunk ${n}`)
+          if (text === undefined) break
+          const intent = parseJson(text)
+          if (!isIntent(intent)) return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
+          attempts = attempt
+          merged = merged === undefined ? intent : {
+            ...intent,
+            first: Math.min(merged.first, intent.first),
+            last: Math.max(merged.last, intent.last),
+            concurrency: Math.max(merged.concurrency, intent.concurrency)
+          }
+        }
+        // an attempt whose write was cut short was never sent, but its (empty) key exists: removed with the others
+        const next = yield* Effect.mapError(store.get(intentKey(n, attempts + 1)), failed(`cannot read chunk ${n}`))
+        return { merged, keys: attempts + (Option.isSome(next) ? 1 : 0) }
+      })
+
     // Resuming: find what the previous runs left of the chunks not yet done. Creates start in chunk order with at
-    // most `concurrency` in flight, and each writes its intent first, so past the last chunk started there are never
-    // more than `concurrency` chunks in a row without a record: reading stops after that many.
+    // most `concurrency` in flight, and each writes its intent (or has its ids) before it ends, so a chunk with a
+    // record follows at most `concurrency - 1` without one (those in flight when it started): reading stops after
+    // `concurrency` chunks in a row without a record.
     const intents = new Map<number, Intent>()
-    const intentsWritten = new Set<number>()
+    /** Intent keys written per chunk (to remove once the chunk is done). */
+    const intentKeys = new Map<number, number>()
     const recordedIds: Array<string> = []
-    if (Option.isSome(stored) && !meta.complete) {
+    if (stored !== undefined && !progress.complete) {
       let span = run.concurrency ?? 1
       let missing = 0
-      for (let n = meta.done; missing <= span; n++) {
+      for (let n = done; missing < span; n++) {
         const ids = yield* readIds(n)
-        const intentText = yield* Effect.mapError(store.get(intentKey(n)), failed(`cannot read chunk ${n}`))
-        if (Option.isSome(intentText)) {
-          const intent = parseJson(intentText.value)
-          if (!isIntent(intent)) return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
-          intentsWritten.add(n)
-          span = Math.max(span, intent.concurrency)
-          if (ids === undefined) intents.set(n, intent)
+        const { keys, merged } = yield* readIntents(n)
+        if (merged !== undefined) {
+          intentKeys.set(n, keys)
+          span = Math.max(span, merged.concurrency)
+          if (ids === undefined) intents.set(n, merged)
         }
         if (ids !== undefined) recordedIds.push(...ids)
-        missing = ids === undefined && Option.isNone(intentText) ? missing + 1 : 0
+        missing = ids === undefined && merged === undefined ? missing + 1 : 0
       }
     }
 
@@ -257,19 +312,20 @@ export const open = (
       Effect.gen(function*() {
         const ids = yield* readIds(n)
         if (ids === undefined) return Option.none<RecordedChunk>()
-        const emitted = yield* Effect.mapError(store.get(emittedKey(n)), failed(`cannot read chunk ${n}`))
+        const emitted = yield* read(emittedKey(n), `chunk ${n}`)
         // emissions cut short by a crash read as none: those results are emitted again (at least once)
         return Option.some<RecordedChunk>({
           ids,
-          emitted: Option.isSome(emitted) && /^[01]+$/.test(emitted.value) ? decodeEmitted(emitted.value) : undefined
+          emitted: emitted !== undefined && /^[01]+$/.test(emitted) ? decodeEmitted(emitted) : undefined
         })
       })
 
     const recordIntent = (n: number, intent: Intent) =>
       Effect.suspend(() => {
-        intentsWritten.add(n)
+        const attempt = (intentKeys.get(n) ?? 0) + 1
+        intentKeys.set(n, attempt)
         return Effect.mapError(
-          store.set(intentKey(n), JSON.stringify(intent)),
+          store.set(intentKey(n, attempt), JSON.stringify(intent)),
           failed(`cannot record the intent of chunk ${n}`)
         )
       })
@@ -318,7 +374,9 @@ export const open = (
         chunks.delete(done)
         removals.push(remove(chunkKey(done)))
         if (state.stored) removals.push(remove(emittedKey(done)))
-        if (intentsWritten.delete(done)) removals.push(remove(intentKey(done)))
+        const attempts = intentKeys.get(done) ?? 0
+        intentKeys.delete(done)
+        for (let attempt = 1; attempt <= attempts; attempt++) removals.push(remove(intentKey(done, attempt)))
         done++
       }
       for (const [n, state] of chunks) {
@@ -329,27 +387,28 @@ export const open = (
           Effect.mapError(store.set(emittedKey(n), encodeEmitted(state.emitted)), failed(`cannot record chunk ${n}`))
         )
       }
-      if (done !== before) {
-        meta = { ...meta, done }
-        writes.push(Effect.mapError(store.set(key, JSON.stringify(meta)), failed("cannot write the checkpoint")))
-      }
+      if (done !== before) writes.push(writeProgress(false))
       writes.push(...removals)
       return writes.length === 0 ? Effect.void : Effect.all(writes, { discard: true })
     })
 
-    const finish = Effect.zipRight(
-      commit,
+    /** The next progress slot: the other one still holds the previous progress if this write is cut short. */
+    const writeProgress = (complete: boolean) =>
       Effect.suspend(() => {
-        meta = { ...meta, done, complete: true }
-        return Effect.mapError(store.set(key, JSON.stringify(meta)), failed("cannot write the checkpoint"))
+        progress = { seq: progress.seq + 1, done, complete }
+        return Effect.mapError(
+          store.set(progressKey(progress.seq % 2), JSON.stringify(progress)),
+          failed("cannot write the checkpoint")
+        )
       })
-    )
+
+    const finish = Effect.zipRight(commit, writeProgress(true))
 
     return {
       key,
-      resuming: Option.isSome(stored),
-      resumeFrom: meta.done,
-      complete: meta.complete,
+      resuming: stored !== undefined,
+      resumeFrom: progress.done,
+      complete: progress.complete,
       lookup,
       recordIntent,
       intentOf: (n) => intents.get(n),

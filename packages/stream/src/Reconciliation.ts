@@ -182,6 +182,14 @@ export interface FindOptions {
   readonly unfinishedOnly?: Effect.Effect<boolean> | undefined
 }
 
+/** A list or collect call that failed after the client's retries is made again: it only reads, and giving up would
+ * leave a chunk's fate unknown. */
+const readRetry = Schedule.exponential("500 millis").pipe(
+  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(10))),
+  Schedule.intersect(Schedule.recurs(8)),
+  Schedule.whileInput((error: ReadError) => isTransient(error))
+)
+
 const pageSize = 50
 const maxIds = 250
 const maxSweeps = 4
@@ -239,7 +247,10 @@ const find = (
         for (;;) {
           if (terminal && options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)) break
           calls++
-          const page = yield* service.list(target, { status, startDate, endDate, limit: pageSize, offset })
+          const page = yield* Effect.retry(
+            service.list(target, { status, startDate, endDate, limit: pageSize, offset }),
+            readRetry
+          )
           pages++
           for (const item of page) {
             if (seen.has(item.id)) continue
@@ -284,7 +295,7 @@ const collectExisting = (
   target: PipelineTarget,
   ids: ReadonlyArray<string>
 ): Effect.Effect<{ readonly details: ReadonlyArray<PipelineRequestDetail>; readonly calls: number }, ReadError> =>
-  service.collect(target, ids).pipe(
+  Effect.retry(service.collect(target, ids), readRetry).pipe(
     Effect.map((details) => ({ details, calls: 1 })),
     Effect.catchTag("NotFound", () => {
       if (ids.length === 1) return Effect.succeed({ details: [], calls: 1 })
@@ -542,11 +553,6 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
       to: new Date(Math.ceil((to + (finite(high) ? high : unknownSkew) + margin) / 1000) * 1000)
     })
 
-    const discoverSchedule = Schedule.exponential("500 millis").pipe(
-      Schedule.intersect(Schedule.recurs(5)),
-      Schedule.whileInput(isTransient)
-    )
-
     const create: Reconciler["create"] = (chunk, data, intent, andThen, leftover) =>
       Effect.gen(function*() {
         const size = data.length
@@ -576,7 +582,7 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
               ...window,
               exclude: (id) => claims.has(id),
               unfinishedOnly: interrupted
-            }).pipe(Effect.retry(discoverSchedule))
+            })
             const expected = found.ids.reduce((count, id) => id === undefined ? count : count + 1, 0)
             const place = Effect.gen(function*() {
               const final = match(left.map((i) => data[i]), found.candidates.filter((detail) => !claims.has(detail.id)))

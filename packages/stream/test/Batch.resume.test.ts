@@ -50,8 +50,8 @@ describe("Batch.run with a checkpoint", () => {
         assert.strictEqual(result.input, inputs[result.index])
         assert.deepStrictEqual(result.detail.request_data, inputs[result.index])
       }
-      // a finished run keeps only its record
-      assert.strictEqual(yield* store.size, 1)
+      // a finished run keeps only its record and its two progress slots
+      assert.strictEqual(yield* store.size, 3)
     }).pipe(Effect.provide(environment)))
 
   it.live("resumes after an interruption in the middle of creates, in input order", () =>

@@ -188,7 +188,8 @@ describe("chaos in a child process", () => {
       yield* waitFor(
         "a few results and 1,000 requests created",
         Effect.zip(readLines(env.CHILD_OUTPUT), Emulator.stats),
-        ([lines, stats]) => lines.length >= 4 && stats.created.total >= 1_000
+        ([lines, stats]) => lines.length >= 4 && stats.created.total >= 1_000,
+        chaosTimeout() / 2000
       )
       const signalled = Date.now()
       // `Process.kill` waits for the process to end: the signal alone is sent here, and the server watched meanwhile
@@ -226,5 +227,5 @@ describe("chaos in a child process", () => {
       assert.isDefined(report, running.printed())
       assert.strictEqual(report?.cancelled, after.statuses.cancelled, "the run reports what it cancelled")
     }).pipe(Effect.scoped, Effect.provide(environment(faults)))
-  }, 60_000)
+  }, chaosTimeout())
 })
