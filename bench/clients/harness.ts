@@ -75,7 +75,8 @@ export class Recorder {
 
 /**
  * With `BENCH_ALLOCATION_PROFILE=file`, V8's sampling heap profiler records every sampled allocation of the
- * measured part, including objects that were collected since (`profile.ts --allocations` reads it).
+ * measured part, including objects that were collected since, in `file.<client>.<pid>.json` (`profile.ts
+ * --allocations` reads it).
  */
 const allocationProfile = process.env["BENCH_ALLOCATION_PROFILE"]
 type InspectorSession = { post: (method: string, params?: object) => Promise<unknown> }
@@ -98,7 +99,9 @@ const stopAllocationProfile = async () => {
   if (allocationProfile === undefined || inspectorSession === undefined) return
   const { profile } = (await inspectorSession.post("HeapProfiler.stopSampling")) as { profile: unknown }
   const { writeFileSync } = await import("node:fs")
-  writeFileSync(allocationProfile, JSON.stringify(profile))
+  // One file per client process: `<file>.<client program>.<pid>.json`.
+  const program = (process.argv[1] ?? "client").split("/").pop()!.replace(/\.m?js$/, "")
+  writeFileSync(`${allocationProfile}.${program}.${process.pid}.json`, JSON.stringify(profile))
 }
 
 /** Wall time, CPU time of this process, and its peak RSS, between `start` and `stop`. */

@@ -240,7 +240,7 @@ Fast.registerClass(PipelineRequestList)
 /** Where a request came from: `{"created_by": "<email>"}`. */
 const Origin = Fast.withReader(
   Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  (input) => typeof input === "object" && input !== null && !Array.isArray(input) ? { ...input } : Fast.FAIL
+  (input) => typeof input === "object" && input !== null && !Array.isArray(input) ? input : Fast.FAIL
 )
 
 const detailFields = {

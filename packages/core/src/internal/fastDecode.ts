@@ -2,16 +2,20 @@
  * Plain-JavaScript decoders for the response models, derived from the same field declarations as their
  * Schema classes, for the hot paths (collect returns 250 requests a call).
  *
- * Schema decodes a `PipelineRequestDetail` in about 8 µs; JSON.parse of it costs about 1 µs. A field-by-field
- * check here costs well under 1 µs plus the class construction. It only ever accepts what the Schema accepts
- * and returns the same value: any value it is not sure of makes it give up, and the caller falls back to the
- * Schema decoder, which then produces the result or the precise error. A property test holds the two equal.
+ * Schema decodes a `PipelineRequestDetail` in about 8 µs; JSON.parse of it costs about 3 µs. A field-by-field
+ * check here costs a fraction of a microsecond: the object JSON.parse made is checked, normalised in place
+ * (absent nullable fields set to `null`, sizes truncated) and given the class's prototype, so no second copy
+ * of the response is allocated. It only ever accepts what the Schema accepts, with the same field values;
+ * fields the models do not declare are kept rather than dropped. Any value it is not sure of makes it give up,
+ * and the caller falls back to the Schema decoder, which then produces the result or the precise error. A
+ * property test holds the two equal on the declared fields.
  */
 import type * as AST from "effect/SchemaAST"
 
 /** Returned by a reader that does not accept its input. */
 export const FAIL: unique symbol = Symbol.for("@ubiops-effect/core/fastDecode/FAIL")
 
+/** Reads a value: the decoded value (possibly `input` itself, normalised in place), or `FAIL`. */
 export type Reader = (input: unknown) => unknown
 
 const readers = new WeakMap<object, Reader>()
@@ -48,17 +52,16 @@ export const stringOrNumber: Reader = (input) =>
 /** An absent or null value is `null`. */
 export const nullable = (read: Reader): Reader => (input) => input === undefined || input === null ? null : read(input)
 
-/** An absent or null list is empty. */
+/** An absent or null list is empty. The array is reused when every element reads as itself. */
 export const list = (read: Reader): Reader => (input) => {
   if (input === undefined || input === null) return []
   if (!Array.isArray(input)) return FAIL
-  const out = new Array(input.length)
   for (let i = 0; i < input.length; i++) {
     const value = read(input[i])
     if (value === FAIL) return FAIL
-    out[i] = value
+    if (value !== input[i]) input[i] = value
   }
-  return out
+  return input
 }
 
 /**
@@ -72,26 +75,36 @@ export const registerClass = (
     readonly prototype: object
   }
 ): void => {
-  const entries: Array<readonly [string, Reader]> = []
+  const keys: Array<string> = []
+  const fieldReaders: Array<Reader> = []
   for (const [key, field] of Object.entries(Class.fields)) {
     const read = readers.get(field)
     if (read === undefined) return
-    entries.push([key, read])
+    keys.push(key)
+    fieldReaders.push(read)
   }
-  // What the class constructor does once every field is present and validated: assign them to an instance of
-  // its prototype (Data.Class). `new Class(props, true)` would copy the props and merge defaults again, at
-  // about 1 µs an instance where this costs about 0.2 µs.
+  // Every field is checked first, then normalised: a value that fails leaves the object as JSON.parse made it
+  // (nested objects may already carry their class's prototype, which does not change what Schema reads).
   const prototype = Class.prototype
+  const count = keys.length
+  // Reused between calls: reads are synchronous and no model contains itself.
+  const values = new Array<unknown>(count)
   const read: Reader = (input) => {
     if (typeof input !== "object" || input === null || Array.isArray(input)) return FAIL
-    const instance: Record<string, unknown> = Object.create(prototype)
-    for (let i = 0; i < entries.length; i++) {
-      const [key, readField] = entries[i]
-      const value = readField((input as Record<string, unknown>)[key])
+    const record = input as Record<string, unknown>
+    let changed = false
+    for (let i = 0; i < count; i++) {
+      const raw = record[keys[i]]
+      const value = fieldReaders[i](raw)
       if (value === FAIL) return FAIL
-      instance[key] = value
+      if (value !== raw) changed = true
+      values[i] = value
     }
-    return instance
+    if (changed) {
+      for (let i = 0; i < count; i++) record[keys[i]] = values[i]
+    }
+    Object.setPrototypeOf(record, prototype)
+    return record
   }
   readers.set(Class, read)
   classReaders.set(Class.ast, read)
