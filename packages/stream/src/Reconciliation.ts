@@ -8,9 +8,9 @@
  *
  * 1. The window. A request the create made was created (server time) between the local times the create was sent
  *    and its failure came back, converted with what the run knows of the clock offset (the bounds learnt from
- *    earlier creates, see `Estimates`), widened by `margin` and rounded out to whole seconds. Before any create succeeded the offset is unknown and
- *    the window is widened by `unknownSkew` on both sides. On resume the end is unknown (the process died): it is
- *    the last attempt plus `horizon`, or now if that is sooner.
+ *    earlier creates, see `Estimates`), widened by `margin` and rounded out to whole seconds. Before any create
+ *    succeeded the offset is unknown and the window is widened by `unknownSkew` on both sides. On resume the end is
+ *    unknown (the process died): it is the last attempt plus `horizon`, or now if that is sooner.
  * 2. The listing. The list endpoint is read in the window (`start_date`/`end_date`), in pages of 50, in three
  *    calls that follow the status machine: `pending`, then `processing`, then `completed,failed,cancelled` (pending
  *    and processing cannot be combined with other statuses). A request that changes status between two calls moves to
@@ -28,7 +28,11 @@
  *    another chunk meanwhile, the chunk lists again.
  * 5. Adopting and creating the rest. Matched inputs take the matched request ids. The inputs left are created again
  *    (the same steps if that fails ambiguously too, up to `maxAttempts` creates). The ids of the chunk are recorded
- *    in the checkpoint as for any create.
+ *    in the checkpoint as for any create. (A create refused for sure, by a rate limit or a refused connection that
+ *    outlasted the client's retries, made nothing: it is made again within the same attempts.)
+ *
+ * Interrupted, a chunk sends no new create; a create in flight may finish, and if it failed ambiguously the chunk
+ * looks only at pending and processing requests (what must be cancelled), without waiting for the other creates.
  *
  * Limits, and what is done about them:
  * - Another client (or another run in this process) that submits the same data to the same pipeline in the same
@@ -38,11 +42,11 @@
  *   input of another chunk that a previous run already emitted. No request is created twice and no input goes without
  *   a result; two results can then carry the same request id.
  * - Retention `none` or `metadata` on the pipeline: `request_data` is null, nothing can be matched. When requests
- *   that might be ours are in the window and cannot be read (`opaque`), adopting is not possible and creating again
- *   might run inputs twice: by default (`onUncertain: "fail"`) the run fails with `UncertainCreate`, naming the
- *   inputs and how many requests could not be read, after cancelling what it knows; the checkpoint keeps the intent,
- *   so that resuming tries again. `onUncertain: "resubmit"` creates them again instead (at least once: never lost,
- *   perhaps run twice). When no unreadable request is in the window, nothing was accepted and creating is safe.
+ *   that might be ours are in the window and cannot be read, adopting is not possible and creating again might run
+ *   inputs twice: by default (`onUncertain: "fail"`) the run fails with `UncertainCreate`, naming the inputs and how
+ *   many requests could not be read, after cancelling what it knows; the checkpoint keeps the intent, and resuming
+ *   with `onUncertain: "resubmit"` creates them again (at least once: never lost, perhaps run twice). When no
+ *   unreadable request is in the window, nothing was accepted and creating again is safe.
  * - A create that the server accepts after the client gave up on it and after the listing (a server that takes
  *   longer than the attempt deadline to accept a batch) is not seen: its inputs run twice.
  * - A request deleted (or dropped by retention) before the listing cannot be found: its input is created again,
@@ -435,8 +439,9 @@ class Claims {
 }
 
 /**
- * Creates of a run share the gate; a reconciliation takes it whole, so that no create of the run is in flight
- * while it lists. A turnstile lets a waiting reconciliation in before newer creates.
+ * Creates of a run share the gate; a reconciliation takes it whole to match what it listed, so that no create of the
+ * run is in flight then (each has claimed its requests). A turnstile lets a waiting reconciliation in before newer
+ * creates.
  */
 class Gate {
   constructor(
