@@ -7,7 +7,9 @@ import { BatchRequestData, CancelIds, RequestIds } from "../src/ApiParams.js"
 import { codec } from "../src/internal/endpoints.js"
 import * as Fast from "../src/internal/fastDecode.js"
 import * as Models from "../src/Models.js"
-import type { OperationId } from "../src/PipelineRequestsApi.js"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as Option from "effect/Option"
+import { type OperationId, PipelineRequestsApi } from "../src/PipelineRequestsApi.js"
 
 const jsonOperations: ReadonlyArray<readonly [OperationId, Schema.Schema<any, any>]> = [
   ["batchPipelineRequestsCreate", Schema.Array(Models.PipelineRequestBatchCreateResponse)],
@@ -94,6 +96,37 @@ describe("encoders", () => {
           if (Either.isRight(theirs)) assert.deepStrictEqual(quick, theirs.right)
         }),
         { numRuns: 300 }
+      )
+    })
+  }
+
+  const names = FastCheck.oneof(
+    id,
+    FastCheck.constantFrom(".", "..", "a\u0000b", "tab\tname", "x".repeat(64), "x".repeat(65), "naïve name"),
+    FastCheck.integer(),
+    FastCheck.constant(null)
+  )
+  const pathSchemas = new Map<string, Schema.Schema.Any>()
+  HttpApi.reflect(PipelineRequestsApi, {
+    onGroup() {},
+    onEndpoint({ endpoint }) {
+      if (Option.isSome(endpoint.pathSchema)) pathSchemas.set(endpoint.name, endpoint.pathSchema.value)
+    }
+  })
+  const PipelineRequestsApiPathSchema = (operation: OperationId) => pathSchemas.get(operation)!
+  for (const [name, path] of [["pipeline", "pipelineRequestsList"], ["request", "pipelineRequestsGet"]] as const) {
+    it(`path parameters of ${name} endpoints: the fast path accepts exactly what Schema accepts`, () => {
+      const encode = codec(path).encode
+      FastCheck.assert(
+        FastCheck.property(names, names, id, (project_name, pipeline_name, request_id) => {
+          const params = { project_name, pipeline_name, request_id }
+          const schema = PipelineRequestsApiPathSchema(path)
+          const quick = Fast.compileStringStruct(schema.ast)!(params)
+          const theirs = Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)(params)
+          assert.strictEqual(quick !== Fast.FAIL, Either.isRight(theirs), JSON.stringify(params))
+          assert.strictEqual(Either.isRight(encode({ path: params } as never)), Either.isRight(theirs))
+        }),
+        { numRuns: 500 }
       )
     })
   }

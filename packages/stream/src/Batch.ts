@@ -245,12 +245,13 @@ const nonNegativeInteger = (name: string, value: number): number => {
   return value
 }
 
-const toStream = <I, E, R>(inputs: Inputs<I, E, R>): Stream.Stream<I, E | InputError, R> => {
+/** An `AsyncIterable` as a `Stream`; an `Iterable` is read directly (see `inputChunks`). */
+const readable = <I, E, R>(inputs: Inputs<I, E, R>): Iterable<I> | Stream.Stream<I, E | InputError, R> => {
   if (Stream.StreamTypeId in inputs) return inputs as Stream.Stream<I, E, R>
   if (Symbol.asyncIterator in inputs) {
     return Stream.fromAsyncIterable(inputs as AsyncIterable<I>, (cause) => new InputError({ cause }))
   }
-  return Stream.fromIterable(inputs as Iterable<I>)
+  return inputs as Iterable<I>
 }
 
 const totalOf = <I, E, R>(inputs: Inputs<I, E, R>): number | undefined =>
@@ -408,7 +409,7 @@ export const submit: {
             unknownCreates += left.unknown
           })
       },
-      toStream(inputs),
+      readable(inputs),
       (accepted) => Effect.sync(() => notHandedOn.set(accepted.chunk, accepted.ids))
     ).pipe(
       Stream.mapConcatChunk((accepted) => {
@@ -619,7 +620,7 @@ export const run: {
             unknownCreates += left.unknown
           })
       },
-      toStream(inputs),
+      readable(inputs),
       (accepted) => Queue.offer(mailbox, accepted)
     ).pipe(
       Stream.runDrain,

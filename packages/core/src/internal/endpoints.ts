@@ -81,10 +81,15 @@ const textMembers = (ast: AST.AST): Option.Option<string> => {
 
 const compile = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): EndpointCodec => {
   const makePath = compileTemplate(endpoint.path)
-  const encodePath = Option.map(
-    endpoint.pathSchema,
-    (schema) => Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
-  )
+  const encodePath = Option.map(endpoint.pathSchema, (schema) => {
+    const withSchema = Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+    const fast = Fast.compileStringStruct(schema.ast)
+    if (fast === undefined) return withSchema
+    return (params: unknown) => {
+      const encoded = fast(params)
+      return encoded === Fast.FAIL ? withSchema(params) : Either.right(encoded)
+    }
+  })
   const encodeUrlParams = Option.map(
     endpoint.urlParamsSchema,
     (schema) => Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)

@@ -120,3 +120,34 @@ export const compile = (ast: AST.AST): Reader | undefined => {
   }
   return undefined
 }
+
+/**
+ * A validator for a struct of strings with filters (path parameters): the input itself when every filter accepts
+ * its field (the Schema's encoding then is the same value), else `FAIL`. `undefined` for any other schema.
+ */
+export const compileStringStruct = (ast: AST.AST): Reader | undefined => {
+  if (ast._tag !== "TypeLiteral" || ast.indexSignatures.length > 0) return undefined
+  const fields: Array<{ readonly name: string; readonly refinements: ReadonlyArray<AST.Refinement> }> = []
+  for (const signature of ast.propertySignatures) {
+    if (signature.isOptional || typeof signature.name !== "string") return undefined
+    const refinements: Array<AST.Refinement> = []
+    let type = signature.type
+    while (type._tag === "Refinement") {
+      refinements.unshift(type)
+      type = type.from
+    }
+    if (type._tag !== "StringKeyword") return undefined
+    fields.push({ name: signature.name, refinements })
+  }
+  return (input) => {
+    if (typeof input !== "object" || input === null) return FAIL
+    for (const { name, refinements } of fields) {
+      const value = (input as Record<string, unknown>)[name]
+      if (typeof value !== "string") return FAIL
+      for (const refinement of refinements) {
+        if (refinement.filter(value, {}, refinement)._tag === "Some") return FAIL
+      }
+    }
+    return input
+  }
+}

@@ -5,10 +5,10 @@
  */
 import type { ReadError, RequestData } from "@ubiops-effect/core/PipelineRequests"
 import type { InvalidRequest } from "@ubiops-effect/core/UbiOpsError"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { inputChunks } from "./inputChunks.js"
 import { type Checkpoint, CheckpointError, type Intent, type RecordedChunk } from "../Checkpoint.js"
 import type * as Reconciliation from "../Reconciliation.js"
 
@@ -66,7 +66,7 @@ const countEmitted = (emitted: Uint8Array | undefined): number => {
  */
 export const submitChunks = <I, E, R>(
   config: SubmissionConfig<I>,
-  inputs: Stream.Stream<I, E, R>,
+  inputs: Iterable<I> | Stream.Stream<I, E, R>,
   register: (accepted: AcceptedChunk<I>) => Effect.Effect<void>
 ): Stream.Stream<
   AcceptedChunk<I>,
@@ -75,7 +75,6 @@ export const submitChunks = <I, E, R>(
 > => {
   const { checkpoint, chunkSize } = config
   const first = checkpoint?.resumeFrom ?? 0
-  const skipped = first > 0 ? Stream.drop(inputs, first * chunkSize) : inputs
 
   const plan = (chunk: number, inputs: ReadonlyArray<I>): Effect.Effect<PlannedChunk<I>, CheckpointError> =>
     checkpoint === undefined || !checkpoint.resuming
@@ -137,9 +136,8 @@ export const submitChunks = <I, E, R>(
       ))
 
   const reconciler = config.reconciler
-  return skipped.pipe(
-    Stream.grouped(chunkSize),
-    Stream.mapAccum(first, (chunk, inputs) => [chunk + 1, [chunk, Chunk.toReadonlyArray(inputs)] as const]),
+  return inputChunks(inputs, chunkSize, first * chunkSize).pipe(
+    Stream.mapAccum(first, (chunk, inputs) => [chunk + 1, [chunk, inputs] as const]),
     Stream.mapEffect(([chunk, inputs]) =>
       Effect.flatMap(
         plan(chunk, inputs),
