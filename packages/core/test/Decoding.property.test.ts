@@ -1,14 +1,14 @@
+import * as HttpApi from "@effect/platform/HttpApi"
 import { assert, describe, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { BatchRequestData, CancelIds, RequestIds } from "../src/ApiParams.js"
 import { codec } from "../src/internal/endpoints.js"
 import * as Fast from "../src/internal/fastDecode.js"
 import * as Models from "../src/Models.js"
-import * as HttpApi from "@effect/platform/HttpApi"
-import * as Option from "effect/Option"
 import { type OperationId, PipelineRequestsApi } from "../src/PipelineRequestsApi.js"
 
 const jsonOperations: ReadonlyArray<readonly [OperationId, Schema.Schema<any, any>]> = [
@@ -106,11 +106,13 @@ describe("encoders", () => {
     FastCheck.integer(),
     FastCheck.constant(null)
   )
-  const pathSchemas = new Map<string, Schema.Schema.Any>()
+  const pathSchemas = new Map<string, Schema.Schema<unknown, unknown>>()
   HttpApi.reflect(PipelineRequestsApi, {
     onGroup() {},
     onEndpoint({ endpoint }) {
-      if (Option.isSome(endpoint.pathSchema)) pathSchemas.set(endpoint.name, endpoint.pathSchema.value)
+      if (Option.isSome(endpoint.pathSchema)) {
+        pathSchemas.set(endpoint.name, endpoint.pathSchema.value as unknown as Schema.Schema<unknown, unknown>)
+      }
     }
   })
   const PipelineRequestsApiPathSchema = (operation: OperationId) => pathSchemas.get(operation)!

@@ -8,9 +8,9 @@ import type { InvalidRequest } from "@ubiops-effect/core/UbiOpsError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { inputChunks } from "./inputChunks.js"
 import { type Checkpoint, CheckpointError, type Intent, type RecordedChunk } from "../Checkpoint.js"
 import type * as Reconciliation from "../Reconciliation.js"
+import { inputChunks } from "./inputChunks.js"
 
 /**
  * A chunk whose requests exist on the server: just created, or recorded by a previous run of the checkpoint.
