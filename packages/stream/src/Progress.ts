@@ -4,18 +4,22 @@
  *
  * ```ts
  * import { Batch, Progress } from "@ubiops-effect/stream"
- * import { Effect, Stream } from "effect"
+ * import { Effect, Fiber, Stream } from "effect"
  *
  * const program = Effect.gen(function*() {
  *   const progress = yield* Progress.make()
- *   yield* Effect.fork(Progress.render(progress))
+ *   const renderer = yield* Effect.fork(Progress.render(progress))
  *   yield* Batch.run(target, inputs, { progress }).pipe(Stream.runDrain)
+ *   yield* Fiber.join(renderer) // returns once the last line is out
  * })
  * ```
  *
  * @since 1.0.0
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as Cancellation from "./Cancellation.js"
 
@@ -181,8 +185,11 @@ export interface RenderOptions {
 }
 
 /**
- * Draws the progress until the run is over, then prints its last line: on a terminal, a bar redrawn in place;
- * elsewhere (a log file, CI), one line every `lineEvery`. Fork it next to the run.
+ * Draws the progress until the run is over: on a terminal, a bar redrawn in place every `redrawEvery`; elsewhere
+ * (a log file, CI), one line every `lineEvery`. It follows the progress's `changes`, so the last line is printed as
+ * soon as the run reaches its final phase (`completed`, `failed` or `interrupted`), not at the next tick; then it
+ * ends by itself, so it can be joined after the run. Interrupted once the run is over (a fiber forked with
+ * `Effect.fork` whose parent ended) before it printed that line, it prints it then. Fork it next to the run.
  *
  * @since 1.0.0
  * @category rendering
@@ -203,9 +210,22 @@ export const render = (progress: Progress, options?: RenderOptions): Effect.Effe
         output.write(`${formatLine(snapshot)}\n`)
       }
     })
-  const loop: Effect.Effect<void> = Effect.flatMap(SubscriptionRef.get(progress), (snapshot) =>
-    isDone(snapshot)
-      ? draw(snapshot)
-      : Effect.zipRight(draw(snapshot), Effect.zipRight(Effect.sleep(every), Effect.suspend(() => loop))))
-  return loop
+  // The periodic lines: the latest snapshot, at most once per `every`; a final one is left to `last`.
+  const periodic: Effect.Effect<never> = SubscriptionRef.get(progress).pipe(
+    Effect.flatMap((snapshot) => isDone(snapshot) ? Effect.void : draw(snapshot)),
+    Effect.repeat(Schedule.spaced(every)),
+    Effect.zipRight(Effect.never)
+  )
+  // The first final snapshot, as soon as it is published (`changes` starts with the current value).
+  const last: Effect.Effect<Option.Option<Snapshot>> = Stream.runHead(Stream.filter(progress.changes, isDone))
+  const lastIfOver = Effect.flatMap(
+    SubscriptionRef.get(progress),
+    (snapshot) => isDone(snapshot) ? draw(snapshot) : Effect.void
+  )
+  return Effect.uninterruptibleMask((restore) =>
+    restore(Effect.race(last, periodic)).pipe(
+      Effect.onInterrupt(() => lastIfOver),
+      Effect.flatMap(Option.match({ onNone: () => lastIfOver, onSome: draw }))
+    )
+  )
 }

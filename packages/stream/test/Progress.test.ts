@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, SubscriptionRef, TestClock } from "effect"
+import { Effect, Fiber, Option, SubscriptionRef, TestClock, TestServices } from "effect"
 import * as Progress from "../src/Progress.js"
 
 const running: Progress.Snapshot = {
@@ -43,9 +43,10 @@ describe("Progress", () => {
       assert.strictEqual(writes.length, 4)
       assert.isTrue(writes.every((text) => text.startsWith("\r\u001b[2K[") && !text.endsWith("\n")))
       yield* SubscriptionRef.set(progress, { ...running, phase: "completed" as const, completed: 980 })
-      yield* TestClock.adjust("100 millis")
-      yield* Fiber.join(fiber)
-      assert.isTrue(writes[writes.length - 1].endsWith("| completed\n"))
+      yield* TestClock.adjust("1 millis") // before the next redraw
+      assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "the renderer ended with the run")
+      assert.strictEqual(writes.length, 5)
+      assert.isTrue(writes[4].endsWith("| completed\n"))
     }))
 
   it.effect("prints a line every interval elsewhere", () =>
@@ -58,8 +59,55 @@ describe("Progress", () => {
       assert.strictEqual(writes.length, 3)
       assert.isTrue(writes.every((text) => text.endsWith("\n") && !text.includes("\r")))
       yield* SubscriptionRef.update(progress, (s): Progress.Snapshot => ({ ...s, phase: "interrupted" }))
-      yield* TestClock.adjust("10 seconds")
-      yield* Fiber.join(fiber)
-      assert.include(writes[writes.length - 1], "interrupted")
+      yield* TestClock.adjust("1 millis") // the next line is 5 s away
+      assert.isTrue(Option.isSome(yield* Fiber.poll(fiber)), "the renderer ended with the run")
+      assert.strictEqual(writes.length, 4)
+      assert.include(writes[3], "| interrupted")
+      yield* TestClock.adjust("30 seconds")
+      assert.strictEqual(writes.length, 4)
+    }))
+
+  it.effect("prints the last line at once when the run ends, not at its next tick", () =>
+    Effect.gen(function*() {
+      const progress = yield* Progress.make({ total: 10 })
+      const { output, writes } = fakeOutput(false)
+      yield* SubscriptionRef.set(progress, { ...running, total: 10, completed: 1, failed: 0 })
+      const fiber = yield* Effect.fork(Progress.render(progress, { output, lineEvery: 10_000 }))
+      yield* TestClock.adjust("3 seconds")
+      assert.strictEqual(writes.length, 1)
+      yield* SubscriptionRef.update(progress, (s): Progress.Snapshot => ({ ...s, completed: 8, failed: 2 }))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(writes.length, 1, "a change that does not end the run waits for the next tick")
+      yield* SubscriptionRef.update(progress, (s): Progress.Snapshot => ({ ...s, phase: "completed" }))
+      // the test clock stands still: only the run's end can make the renderer return (a real second to do it)
+      yield* TestServices.provideLive(Effect.timeout(Fiber.join(fiber), "1 second"))
+      assert.strictEqual(writes.length, 2)
+      assert.include(writes[1], "10/10 100%")
+      assert.isTrue(writes[1].endsWith("| completed\n"))
+    }))
+
+  it.effect("prints the last line even when its fiber is interrupted as its parent ends with the run", () =>
+    Effect.gen(function*() {
+      const progress = yield* Progress.make()
+      const { output, writes } = fakeOutput(false)
+      yield* SubscriptionRef.set(progress, running)
+      const parent = yield* Effect.fork(Effect.gen(function*() {
+        yield* Effect.fork(Progress.render(progress, { output }))
+        yield* TestClock.adjust("1 millis")
+        yield* SubscriptionRef.update(progress, (s): Progress.Snapshot => ({ ...s, phase: "failed" }))
+      })) // it ends right after the run: its child fiber, the renderer, is interrupted then
+      yield* Fiber.join(parent)
+      assert.strictEqual(writes.length, 2)
+      assert.isTrue(writes[1].endsWith("| failed\n"))
+    }))
+
+  it.effect("prints only the last line when the run is over before it starts", () =>
+    Effect.gen(function*() {
+      const progress = yield* Progress.make()
+      const { output, writes } = fakeOutput(true)
+      yield* SubscriptionRef.set(progress, { ...running, phase: "completed" as const })
+      yield* Progress.render(progress, { output })
+      assert.strictEqual(writes.length, 1)
+      assert.isTrue(writes[0].endsWith("| completed\n"))
     }))
 })
