@@ -21,6 +21,7 @@
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { traced } from "./internal/tracing.js"
 import type { PipelineRequestCreateResponse } from "./Models.js"
 import {
   type CreateOptions,
@@ -134,7 +135,7 @@ export const make = <I, IE extends RequestData, O, OE>(options: {
       const response = yield* pipelineRequests.create(target, data, createOptions)
       if (response.status !== "completed") return yield* Effect.fail(failure(response))
       return yield* decodeOutput(response.result, response.id)
-    }).pipe(Effect.withSpan("Pipeline.request", { attributes: { "ubiops.pipeline": options.pipeline } }))
+    }).pipe(traced("Pipeline.request", "internal", { "ubiops.pipeline": options.pipeline }))
 
   return { target, encodeInput, decodeOutput, failure, request }
 }

@@ -88,7 +88,8 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
   }
 
   const acquire = (maxWait: Duration.Duration): Effect.Effect<void, WindowClosed> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
       resetIfDue(now)
       if (remaining === undefined || remaining > 0) {
         if (remaining !== undefined) remaining -= 1
@@ -102,14 +103,14 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
     })
 
   const release = (headers: RateLimitHeaders | undefined) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.sync(() => {
-        inFlight = Math.max(0, inFlight - 1)
-        if (headers === undefined) return
-        if (headers.limit !== undefined) limit = headers.limit
-        if (headers.remaining !== undefined) remaining = Math.max(0, headers.remaining - inFlight)
-        if (headers.resetSeconds !== undefined) resetAt = now + headers.resetSeconds * 1000
-      }))
+    Effect.clockWith((clock) => {
+      inFlight = Math.max(0, inFlight - 1)
+      if (headers === undefined) return Effect.void
+      if (headers.limit !== undefined) limit = headers.limit
+      if (headers.remaining !== undefined) remaining = Math.max(0, headers.remaining - inFlight)
+      if (headers.resetSeconds !== undefined) resetAt = clock.unsafeCurrentTimeMillis() + headers.resetSeconds * 1000
+      return Effect.void
+    })
 
   const onRateLimited = (retryAfter: Duration.Duration) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>

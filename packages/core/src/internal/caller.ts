@@ -46,6 +46,7 @@ import {
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
+import { traced } from "./tracing.js"
 
 export interface CallerSettings {
   /** The normalised API root, e.g. `https://api.ubiops.com/v2.1`. */
@@ -326,16 +327,12 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     >
   ) =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(
-        restore(acquire),
-        restore(use).pipe(
-          Effect.onExit((exit) =>
-            settings.governor.release(
-              exit._tag === "Success" ? RateGovernor.parseHeaders(exit.value.response.headers) : undefined
-            )
-          )
-        )
-      )
+      Effect.flatMap(restore(acquire), () =>
+        Effect.matchCauseEffect(restore(use), {
+          onFailure: (cause) => Effect.zipRight(settings.governor.release(undefined), Effect.failCause(cause)),
+          onSuccess: (reply) =>
+            Effect.as(settings.governor.release(RateGovernor.parseHeaders(reply.response.headers)), reply)
+        }))
     )
 
   const call = <Op extends OperationId>(
@@ -346,15 +343,11 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
   ): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>> => {
     const endpoint = codec(operation)
     const idempotent = !isCreate(operation)
-    const span = Effect.withSpan(operation, {
-      kind: "client",
-      captureStackTrace: false,
-      attributes: {
-        "ubiops.operation": operation,
-        "ubiops.project": target.project,
-        "ubiops.pipeline": target.pipeline,
-        "ubiops.version": target.version ?? "(default)"
-      }
+    const span = traced(operation, "client", {
+      "ubiops.operation": operation,
+      "ubiops.project": target.project,
+      "ubiops.pipeline": target.pipeline,
+      "ubiops.version": target.version ?? "(default)"
     })
     return Effect.suspend(() => {
       const encoded = encode(endpoint, request as unknown as RequestOf<OperationId>)
@@ -365,23 +358,23 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       const maxWaitDuration = Duration.decode(policy.retry.maxRateLimitWait)
       const maxWait = Duration.toMillis(maxWaitDuration)
 
-      // The first slot of the rate window is taken before the deadlines start: waiting for the server's
+      // The call's deadline starts once its first attempt has a slot of the rate window: waiting for the server's
       // window is queueing, not slowness. Retries take their slot inside the deadline.
-      let slotTaken = false
       let deadline = Number.POSITIVE_INFINITY
       const attemptMillis = Duration.toMillis(policy.attemptTimeout)
       const callTimeout = () =>
         new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
-      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = Effect.flatMap(
-        Clock.currentTimeMillis,
-        (now) => {
+      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = governed(
+        acquireSlot(where, maxWaitDuration),
+        Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          if (deadline === Number.POSITIVE_INFINITY) deadline = now + callMillis
           const left = deadline - now
           if (left <= 0) return Effect.fail(callTimeout())
-          const acquire = slotTaken ? Effect.sync(() => void (slotTaken = false)) : acquireSlot(where, maxWaitDuration)
           const scope = left < attemptMillis ? "call" : "attempt"
           const limit = scope === "call" ? left : attemptMillis
-          return governed(acquire, send(where, httpRequest, endpoint.responseKind, limit, scope))
-        }
+          return send(where, httpRequest, endpoint.responseKind, limit, scope)
+        })
       ).pipe(
         Effect.flatMap(({ body, response }): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> => {
           if (response.status < 200 || response.status >= 300) {
@@ -440,21 +433,9 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         return Effect.retry(attempt, { schedule, while: shouldRetry })
       }
 
-      const retried = (started: number) => {
-        deadline = started + callMillis
-        return once.pipe(
-          Effect.catchAll(retryAfter),
-          Effect.tap(() => settings.budget.onSuccess)
-        )
-      }
-
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(
-          restore(Effect.zipRight(acquireSlot(where, maxWaitDuration), Effect.sync(() => void (slotTaken = true)))),
-          restore(Effect.flatMap(Clock.currentTimeMillis, retried))
-        ).pipe(
-          Effect.ensuring(Effect.suspend(() => slotTaken ? settings.governor.release(undefined) : Effect.void))
-        )
+      return once.pipe(
+        Effect.catchAll(retryAfter),
+        Effect.tap(() => settings.budget.onSuccess)
       )
     }).pipe(span) as Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
   }
