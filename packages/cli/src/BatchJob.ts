@@ -134,14 +134,6 @@ export interface Summary {
 
 const stderr = (message: string) => Effect.sync(() => process.stderr.write(`${message}\n`))
 
-/** The renderer draws the last line only at its next tick (up to 10 s away on a pipe): draw it now. */
-const drawLastLine = (snapshot: Progress.Snapshot) =>
-  Effect.sync(() =>
-    process.stderr.isTTY
-      ? process.stderr.write(`\r\u001b[2K${Progress.formatLine(snapshot, 20)}\n`)
-      : process.stderr.write(`${Progress.formatLine(snapshot)}\n`)
-  )
-
 const RequestDataSchema: Schema.Schema<RequestData> = Schema.Union(
   Schema.String,
   Schema.Array(Schema.Unknown),
@@ -355,10 +347,8 @@ export const run = (
         })
       )
     )
-    if (renderer !== undefined) {
-      yield* Fiber.interrupt(renderer)
-      yield* drawLastLine(yield* SubscriptionRef.get(progress))
-    }
+    // the run is over: the renderer draws its last line (once) and ends
+    if (renderer !== undefined) yield* Fiber.join(renderer)
     return {
       lines: scan.lines,
       blank: scan.blank,
