@@ -69,8 +69,8 @@ export interface Options {
  * @category constants
  */
 export const defaults = {
-  /** Larger than `Batch.run`'s: a file's inputs are typically all wanted at once, and every chunk created
-   * before a crash is one the checkpoint knows. */
+  /** Larger than `Batch.run`'s: a file's inputs are typically all wanted at once, so more of them may wait in the
+   * pipeline's queue (each in-flight request costs its input line and id in memory). */
   window: 10_000,
   concurrency: Batch.defaults.concurrency
 } as const
