@@ -50,6 +50,7 @@ export const spawnClient = (job: Job, options: SpawnOptions): ClientProcess => {
   const child = fork(options.outputs[which], [], {
     execArgv: [
       ...(options.execArgv ?? []),
+      ...(process.env["BENCH_NODE_ARGS"]?.split(" ") ?? []),
       ...(profiling ?
         [
           "--cpu-prof",

@@ -1,0 +1,56 @@
+/**
+ * Writes the results of a run (default `bench/results/latest.json`) into README.md and bench/README.md, between
+ * the lines `<!-- bench:start -->` and `<!-- bench:end -->`: the command, the machine, the table and its notes.
+ *
+ *   tsx bench/readme.ts [results.json]
+ */
+import { readFileSync, writeFileSync } from "node:fs"
+import { type Row, table } from "./lib/figures.js"
+
+interface Results {
+  readonly command: string
+  readonly durationSeconds: number
+  readonly machine: {
+    readonly cpu: string
+    readonly cores: number
+    readonly memoryGB: number
+    readonly os: string
+    readonly node: string
+    readonly packages: Record<string, string>
+    readonly commit: string
+    readonly uncommittedFilesInPackages: number
+    readonly loadAverageAtStart: ReadonlyArray<number>
+    readonly loadAverageAtEnd: ReadonlyArray<number>
+  }
+  readonly sizes: { readonly reps: number }
+  readonly rows: ReadonlyArray<Row>
+}
+
+const root = new URL("../", import.meta.url)
+const resultsPath = process.argv[2] ?? new URL("results/latest.json", import.meta.url).pathname
+const results = JSON.parse(readFileSync(resultsPath, "utf8")) as Results
+const { machine } = results
+
+const packages = ["effect", "@effect/platform", "@effect/platform-node", "undici"]
+  .map((name) => `${name} ${machine.packages[name]}`)
+  .join(", ")
+const uncommitted = machine.uncommittedFilesInPackages === 0
+  ? "nothing uncommitted in `packages/`"
+  : `${machine.uncommittedFilesInPackages} files uncommitted in \`packages/\``
+const header = `\`${results.command}\` at commit \`${machine.commit}\` (${uncommitted}), ${results.durationSeconds} s, on ` +
+  `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}; ${packages}. ` +
+  `Load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end. Medians of ` +
+  `${results.sizes.reps} runs, with min..max; every run is in \`bench/results/latest.json\` (\`runs\`).`
+const notes = results.rows
+  .filter((row) => row.note !== undefined)
+  .map((row) => `- ${row.scenario}. ${row.figure}: ${row.note}`)
+const block = [header, "", table(results.rows), "", "Notes printed with the table:", "", ...notes].join("\n")
+
+for (const file of ["README.md", "bench/README.md"]) {
+  const url = new URL(file, root)
+  const text = readFileSync(url, "utf8")
+  const pattern = /<!-- bench:start -->\n[\s\S]*?<!-- bench:end -->/
+  if (!pattern.test(text)) throw new Error(`${file}: no <!-- bench:start --> ... <!-- bench:end --> block`)
+  writeFileSync(url, text.replace(pattern, `<!-- bench:start -->\n${block}\n<!-- bench:end -->`))
+  console.log(`${file}: table of ${results.command} at ${machine.commit} written`)
+}
