@@ -37,7 +37,8 @@ const packages = ["effect", "@effect/platform", "@effect/platform-node", "undici
 const uncommitted = machine.uncommittedFilesInPackages === 0
   ? "nothing uncommitted in `packages/`"
   : `${machine.uncommittedFilesInPackages} files uncommitted in \`packages/\``
-const header = `\`${results.command}\` at commit \`${machine.commit}\` (${uncommitted}), ${results.durationSeconds} s, on ` +
+const header =
+  `\`${results.command}\` at commit \`${machine.commit}\` (${uncommitted}), ${results.durationSeconds} s, on ` +
   `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}; ${packages}. ` +
   `Load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end. Medians of ` +
   `${results.sizes.reps} runs, with min..max; every run is in \`bench/results/latest.json\` (\`runs\`).`
