@@ -179,7 +179,8 @@ export class Window<I, D extends DetailLike> {
         finish = finishes[waiting % workers] + (Math.floor(waiting / workers) + 1) * duration
         waiting++
       } else if (!Number.isNaN(turnaround)) {
-        finish = (Number.isNaN(tracked.created) ? nowServer : tracked.created) + turnaround
+        // created before this run knew of it (adopted on resume, or ids given to poll): it may be done already
+        finish = Number.isNaN(tracked.created) ? nowServer : tracked.created + turnaround
       }
       tracked.predicted = tracked.recheckAt > finish ? tracked.recheckAt : finish
     }

@@ -47,6 +47,18 @@ describe("Window", () => {
     assert.deepStrictEqual(groups[0], Array.from({ length: 250 }, (_, i) => `r${i}`))
   })
 
+  it("polls requests adopted on resume (creation unknown) at once, up to the round's calls, not one call a turnaround", () => {
+    const window = new Window<number>(new Estimates(), PollSchedule.resolve(undefined), 250)
+    for (let i = 0; i < 1_200; i++) window.add(new Tracked(`a${i}`, i, i, 0, Number.NaN))
+    // a first poll taught the window a turnaround (created at T0, completed 10 s later)
+    window.add(new Tracked("done", -1, -1, 0, Number.NaN))
+    window.observe([detail("done", "completed", { created: T0, started: T0 + 9_000, completed: T0 + 10_000 })], T0 + 60_000)
+    const groups = window.plan(T0 + 60_000, 4)
+    assert.strictEqual(groups.length, 4)
+    assert.deepStrictEqual(groups.map((group) => group.length), [250, 250, 250, 250])
+    assert.isAtMost(window.predictedDelay(T0 + 60_000) ?? Number.POSITIVE_INFINITY, 100)
+  })
+
   it("predicts processing requests from their start and queued ones in FIFO order over the workers seen", () => {
     const window = makeWindow(6)
     learn(window, T0 + 4_000)

@@ -91,7 +91,8 @@ export class Window<I> {
    * A processing request: `duration` after it started. When some of ours were seen pending, the workers are
    * busy and requests not started yet wait in one queue, oldest first, for the workers that run ours: with W of
    * ours processing, predicted to finish at F_0 <= ... <= F_{W-1}, the j-th waiting request should finish at
-   * `F_(j mod W) + (floor(j / W) + 1) * duration`. Otherwise `turnaround` after its creation. Never before the
+   * `F_(j mod W) + (floor(j / W) + 1) * duration`. Otherwise `turnaround` after its creation, or now when its
+   * creation is unknown (a request adopted on resume may have finished while nobody watched). Never before the
    * recheck time of a request that was found unfinished after its predicted finish.
    */
   private predict(nowServer: number): void {
@@ -116,7 +117,8 @@ export class Window<I> {
         finish = finishes[waiting % workers] + (Math.floor(waiting / workers) + 1) * duration
         waiting++
       } else if (!Number.isNaN(turnaround)) {
-        finish = (Number.isNaN(tracked.created) ? nowServer : tracked.created) + turnaround
+        // created before this run knew of it (adopted on resume, or ids given to poll): it may be done already
+        finish = Number.isNaN(tracked.created) ? nowServer : tracked.created + turnaround
       }
       tracked.predicted = tracked.recheckAt > finish ? tracked.recheckAt : finish
     }
