@@ -52,7 +52,10 @@ describe("Window", () => {
     for (let i = 0; i < 1_200; i++) window.add(new Tracked(`a${i}`, i, i, 0, Number.NaN))
     // a first poll taught the window a turnaround (created at T0, completed 10 s later)
     window.add(new Tracked("done", -1, -1, 0, Number.NaN))
-    window.observe([detail("done", "completed", { created: T0, started: T0 + 9_000, completed: T0 + 10_000 })], T0 + 60_000)
+    window.observe(
+      [detail("done", "completed", { created: T0, started: T0 + 9_000, completed: T0 + 10_000 })],
+      T0 + 60_000
+    )
     const groups = window.plan(T0 + 60_000, 4)
     assert.strictEqual(groups.length, 4)
     assert.deepStrictEqual(groups.map((group) => group.length), [250, 250, 250, 250])
