@@ -58,6 +58,10 @@ export interface Options {
   readonly concurrency?: number | undefined
   /** Requests in flight, created and not yet written (default `defaults.window`). */
   readonly window?: number | undefined
+  /** When a create failed without telling whether the server accepted it and reconciliation cannot tell either
+   * (requests without readable `request_data`): `fail` (default) stops the run; `resubmit` creates those lines
+   * again (at least once: never lost, perhaps run twice). See `Reconciliation` in the stream package. */
+  readonly onUncertain?: "fail" | "resubmit" | undefined
   /** Draw the progress on standard error (default true). */
   readonly showProgress?: boolean | undefined
   /** Where the run's messages go (default: standard error). */
@@ -107,12 +111,40 @@ export class OutputConflict extends Data.TaggedError("OutputConflict")<{ readonl
 }
 
 /**
+ * Lines whose create may or may not have been accepted by the server (see `onUncertain`).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class UncertainLines extends Data.TaggedError("UncertainLines")<{
+  readonly path: string
+  /** The indices of the input lines concerned (from 0, as in the output's `index`). */
+  readonly indices: ReadonlyArray<number>
+  readonly unreadable: number
+}> {
+  override get message() {
+    const first = this.indices.slice(0, 5).join(", ")
+    const more = this.indices.length > 5 ? `, ... (${this.indices.length} in all)` : ""
+    return `${this.path}: cannot tell whether the lines with index ${first}${more} were accepted by the server: ` +
+      `${this.unreadable} request(s) created meanwhile have no readable request_data (the pipeline's retention?). ` +
+      "Nothing was created again. Run again with --resume --on-uncertain resubmit to create them again (perhaps " +
+      "twice), or with --resume alone to try to tell again."
+  }
+}
+
+/**
  * What a batch job can fail with.
  *
  * @since 1.0.0
  * @category errors
  */
-export type JobError = InvalidInput | OutputConflict | OutputFile.OutputFileError | PlatformError | Batch.RunError
+export type JobError =
+  | InvalidInput
+  | OutputConflict
+  | UncertainLines
+  | OutputFile.OutputFileError
+  | PlatformError
+  | Batch.RunError
 
 /**
  * @since 1.0.0
@@ -203,6 +235,19 @@ const validLines = (options: Options) =>
       return Effect.succeed(Chunk.unsafeFromArray(valid))
     })
   )
+
+/** The indices of the input lines at these positions among the valid lines (the positions `Batch.run` counts). */
+const lineIndices = (options: Options, positions: ReadonlyArray<number>) => {
+  const wanted = new Set(positions)
+  return InputFile.lines(options.input, options.inputType).pipe(
+    Stream.filter((line): line is InputFile.ValidLine => line._tag === "Valid"),
+    Stream.zipWithIndex,
+    Stream.filter(([, position]) => wanted.has(position)),
+    Stream.map(([line]) => line.index),
+    Stream.runCollect,
+    Effect.map(Chunk.toReadonlyArray)
+  )
+}
 
 const invalidLines = (options: Options): Stream.Stream<OutputFile.OutputLine, PlatformError, FileSystem.FileSystem> =>
   options.onInvalid === "fail"
@@ -301,12 +346,21 @@ export const run = (
       order: options.ordered ? "input" : "completion",
       concurrency: options.concurrency ?? defaults.concurrency,
       window: options.window ?? defaults.window,
+      reconcile: { onUncertain: options.onUncertain ?? "fail" },
       progress,
       onInterrupted: (report) =>
         Effect.sync(() => {
           interruption = report
         })
-    })
+    }).pipe(
+      Stream.catchTag("UncertainCreate", (error) =>
+        Stream.fromEffect(
+          Effect.flatMap(
+            lineIndices(options, error.indices),
+            (indices) => new UncertainLines({ path: options.input, indices, unreadable: error.unreadable })
+          )
+        ))
+    )
 
     const counts = { ...recovered.counts }
     let written = 0

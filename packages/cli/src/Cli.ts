@@ -4,7 +4,8 @@
  * ```
  * ubiops-effect batch --project P --pipeline X [--version V] --input in.jsonl --output out.jsonl
  *                     [--resume] [--ordered] [--concurrency N] [--window N] [--input-type structured|plain]
- *                     [--on-invalid fail|skip] [--host URL] [--token T] [--no-progress]
+ *                     [--on-invalid fail|skip] [--on-uncertain fail|resubmit] [--host URL] [--token T]
+ *                     [--no-progress]
  * ubiops-effect emulator [options]     (the emulator, as `pnpm emulator`; see `ubiops-effect emulator --help`)
  * ```
  *
@@ -104,6 +105,13 @@ const batchOptions = {
     ),
     Options.withDefault("fail" as const)
   ),
+  onUncertain: Options.choice("on-uncertain", ["fail", "resubmit"]).pipe(
+    Options.withDescription(
+      "Lines whose create may have been accepted, when the server cannot tell (no readable request_data): fail " +
+        "(stop; nothing created twice) or resubmit (create them again: never lost, perhaps run twice)."
+    ),
+    Options.withDefault("fail" as const)
+  ),
   noProgress: Options.boolean("no-progress").pipe(Options.withDescription("Do not draw the progress on stderr.")),
   ...connection
 }
@@ -141,6 +149,7 @@ export const batch = Command.make("batch", batchOptions, (options) =>
       output: options.output,
       inputType: options.inputType,
       onInvalid: options.onInvalid,
+      onUncertain: options.onUncertain,
       resume: options.resume,
       ordered: options.ordered,
       concurrency: options.concurrency,

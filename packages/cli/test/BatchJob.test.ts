@@ -1,8 +1,10 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
+import { PipelineRequests, type Service } from "@ubiops-effect/core/PipelineRequests"
+import { TransportError } from "@ubiops-effect/core/UbiOpsError"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
-import { Effect, Exit, Layer } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
 import * as BatchJob from "../src/BatchJob.js"
 import { readOutput, tempDirectory, writeLines } from "./utils/files.js"
 import { testProject } from "./utils/projects.js"
@@ -217,4 +219,76 @@ describe("BatchJob.run", () => {
       assert.strictEqual(summary.alreadyWritten, 3)
       assert.strictEqual(summary.written, 497)
     }).pipe(Effect.scoped, Effect.provide(environment)))
+
+  describe("a create the server may have accepted, when it cannot tell (no readable request_data)", () => {
+    const dropped = new TransportError({
+      operation: "batchPipelineRequestsCreate",
+      method: "POST",
+      path: "/v2.1/projects/test/pipelines/maybe-fail/requests/batch",
+      mayHaveReachedServer: true,
+      reason: "ECONNRESET"
+    })
+    /** No request_data can be read back; with `dropSecond`, the second create is accepted and its answer lost. */
+    const unreadable = (service: Service, dropSecond: boolean): Service => {
+      let creates = 0
+      return {
+        ...service,
+        createBatch: (target, data, options) =>
+          Effect.suspend(() =>
+            dropSecond && creates++ === 1
+              ? Effect.zipRight(service.createBatch(target, data, options), Effect.fail(dropped))
+              : service.createBatch(target, data, options)
+          ),
+        collect: (target, ids, options) =>
+          Effect.map(
+            service.collect(target, ids, options),
+            (details) =>
+              details.map((detail) =>
+                Object.assign(Object.create(Object.getPrototypeOf(detail)), detail, { request_data: null })
+              )
+          )
+      }
+    }
+    const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
+      Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+
+    it.live("fails naming the input lines (their output index), creates nothing twice; resubmit completes the run", () =>
+      Effect.gen(function*() {
+        const directory = yield* tempDirectory
+        // line 0 is invalid and skipped: the valid lines' positions are one less than their indices
+        yield* writeLines(`${directory}/in.jsonl`, ["not json", ...numbered(600).slice(1)])
+        const service = yield* PipelineRequests
+        const first = yield* BatchJob.run(job(directory, { onInvalid: "skip", concurrency: 1 })).pipe(
+          Effect.provideService(PipelineRequests, unreadable(service, true)),
+          Effect.exit
+        )
+        const failure = failureOf(first)
+        assert.strictEqual(failure?._tag, "UncertainLines")
+        const uncertain = failure as BatchJob.UncertainLines
+        // the second chunk of 250 valid lines: lines 251 to 500
+        assert.deepStrictEqual(uncertain.indices, Array.from({ length: 250 }, (_, k) => 251 + k))
+        assert.include(uncertain.message, "index 251, 252, 253, 254, 255, ... (250 in all)")
+        assert.include(uncertain.message, "--on-uncertain resubmit")
+        assert.strictEqual((yield* Emulator.stats).created.total, 500, "nothing created twice")
+
+        // resumed, the server still cannot tell: the same failure, still nothing created twice
+        const again = yield* BatchJob.run(job(directory, { onInvalid: "skip", resume: true })).pipe(
+          Effect.provideService(PipelineRequests, unreadable(service, false)),
+          Effect.exit
+        )
+        assert.deepStrictEqual((failureOf(again) as BatchJob.UncertainLines | undefined)?.indices, uncertain.indices)
+        assert.strictEqual((yield* Emulator.stats).created.total, 500)
+
+        // resumed with resubmit: those lines are created again, and every line has its output line
+        const summary = yield* BatchJob.run(
+          job(directory, { onInvalid: "skip", resume: true, onUncertain: "resubmit" })
+        )
+          .pipe(Effect.provideService(PipelineRequests, unreadable(service, false)))
+        const output = yield* readOutput(`${directory}/out.jsonl`)
+        assert.strictEqual(output.length, 600)
+        assert.strictEqual(new Set(output.map((line) => line.index)).size, 600)
+        assert.strictEqual(summary.counts.invalid, 1)
+        assert.strictEqual((yield* Emulator.stats).created.total, 849, "the 250 uncertain lines created again")
+      }).pipe(Effect.scoped, Effect.provide(environment)))
+  })
 })
