@@ -288,7 +288,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     request: HttpClientRequest.HttpClientRequest,
     kind: EndpointCodec["responseKind"],
     limitMillis: number,
-    scope: "attempt" | "call"
+    onTimeout: () => Timeout
   ) =>
     client.execute(request).pipe(
       Effect.flatMap((response) => {
@@ -300,7 +300,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       Effect.catchAll((error) => Effect.fail(transportError(where, error))),
       Effect.timeoutFail({
         duration: Duration.millis(limitMillis),
-        onTimeout: () => new Timeout({ ...where, scope, afterMillis: limitMillis, mayHaveReachedServer: true })
+        onTimeout
       })
     )
 
@@ -364,16 +364,19 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       const attemptMillis = Duration.toMillis(policy.attemptTimeout)
       const callTimeout = () =>
         new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
+      const attemptTimeout = () =>
+        new Timeout({ ...where, scope: "attempt", afterMillis: attemptMillis, mayHaveReachedServer: true })
       const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = governed(
         acquireSlot(where, maxWaitDuration),
         Effect.clockWith((clock) => {
           const now = clock.unsafeCurrentTimeMillis()
           if (deadline === Number.POSITIVE_INFINITY) deadline = now + callMillis
           const left = deadline - now
-          if (left <= 0) return Effect.fail(callTimeout())
-          const scope = left < attemptMillis ? "call" : "attempt"
-          const limit = scope === "call" ? left : attemptMillis
-          return send(where, httpRequest, endpoint.responseKind, limit, scope)
+          // less than a millisecond left (clocks with fractions of a millisecond) is no time at all
+          if (left < 1) return Effect.fail(callTimeout())
+          return left < attemptMillis
+            ? send(where, httpRequest, endpoint.responseKind, left, callTimeout)
+            : send(where, httpRequest, endpoint.responseKind, attemptMillis, attemptTimeout)
         })
       ).pipe(
         Effect.flatMap(({ body, response }): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> => {
