@@ -5,33 +5,15 @@
  *   tsx bench/readme.ts [results.json]
  */
 import { readFileSync, writeFileSync } from "node:fs"
-import { type Row, table } from "./lib/figures.js"
-
-interface Results {
-  readonly command: string
-  readonly durationSeconds: number
-  readonly machine: {
-    readonly cpu: string
-    readonly cores: number
-    readonly memoryGB: number
-    readonly os: string
-    readonly node: string
-    readonly packages: Record<string, string>
-    readonly commit: string
-    readonly uncommittedFilesInPackages: number
-    readonly loadAverageAtStart: ReadonlyArray<number>
-    readonly loadAverageAtEnd: ReadonlyArray<number>
-  }
-  readonly sizes: { readonly reps: number }
-  readonly rows: ReadonlyArray<Row>
-}
+import { table } from "./lib/figures.js"
+import type { Report } from "./lib/main.js"
 
 const root = new URL("../", import.meta.url)
 const resultsPath = process.argv[2] ?? new URL("results/latest.json", import.meta.url).pathname
-const results = JSON.parse(readFileSync(resultsPath, "utf8")) as Results
+const results = JSON.parse(readFileSync(resultsPath, "utf8")) as Report
 const { machine } = results
 
-const packages = ["effect", "@effect/platform", "@effect/platform-node", "undici"]
+const packages = (["effect", "@effect/platform", "@effect/platform-node", "undici"] as const)
   .map((name) => `${name} ${machine.packages[name]}`)
   .join(", ")
 const uncommitted = machine.uncommittedFilesInPackages === 0
