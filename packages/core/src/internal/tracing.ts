@@ -1,6 +1,7 @@
 /**
  * Spans for the application's tracer. With Effect's default tracer (in place while the application installs none)
- * a span is kept nowhere, and making one costs a call about 35 runtime steps, some 30 µs: then there is none.
+ * a span is kept nowhere, and making one costs a call about 35 runtime steps (7.5 µs, `bench/micro/constructs.ts`):
+ * then there is none.
  */
 import * as Effect from "effect/Effect"
 import type * as Tracer from "effect/Tracer"
