@@ -73,7 +73,7 @@ describe("ubiops-effect batch", () => {
         assert.strictEqual(stats.created.total, 5_000, "no input submitted twice")
         assert.strictEqual(stats.calls.batchPipelineRequestsCreate, 20)
       }).pipe(Effect.scoped, Effect.provide(emulator({ projects: [testProject] }))),
-    // about 20 s on the 2-core machine, mostly the resumed run's polling (see the report to the stream package)
+    // about 5 s on the 2-core machine
     120_000
   )
 
@@ -130,6 +130,18 @@ describe("ubiops-effect batch", () => {
       const tooSmall = yield* run([...base, "--output", `${directory}/w.jsonl`, "--window", "100", "--token", "t"])
       assert.strictEqual(tooSmall.code, 2)
       assert.include(tooSmall.printed, "--window must be at least 250 (one chunk), got 100")
+
+      const badChoice = yield* run([
+        ...base,
+        "--output",
+        `${directory}/u.jsonl`,
+        "--on-uncertain",
+        "maybe",
+        "--token",
+        "t"
+      ])
+      assert.strictEqual(badChoice.code, 2)
+      assert.include(badChoice.printed, "resubmit")
 
       const env = yield* connection
       const badLine = yield* run([...base, "--output", `${directory}/b.jsonl`], env)

@@ -18,7 +18,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as Cancellation from "./Cancellation.js"
@@ -213,8 +212,8 @@ export const render = (progress: Progress, options?: RenderOptions): Effect.Effe
   // The periodic lines: the latest snapshot, at most once per `every`; a final one is left to `last`.
   const periodic: Effect.Effect<never> = SubscriptionRef.get(progress).pipe(
     Effect.flatMap((snapshot) => isDone(snapshot) ? Effect.void : draw(snapshot)),
-    Effect.repeat(Schedule.spaced(every)),
-    Effect.zipRight(Effect.never)
+    Effect.zipLeft(Effect.sleep(every)),
+    Effect.forever
   )
   // The first final snapshot, as soon as it is published (`changes` starts with the current value).
   const last: Effect.Effect<Option.Option<Snapshot>> = Stream.runHead(Stream.filter(progress.changes, isDone))
