@@ -13,22 +13,16 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
-import { fileURLToPath } from "node:url"
-import { project, projects } from "../lib/context.js"
-import * as Emulator from "../lib/emulator.js"
+import { project } from "../lib/context.js"
 import { ReferenceClient } from "../reference/http.js"
+import { startInstantEmulator } from "./instantEmulator.js"
 
 const rounds = Number(process.argv[2] ?? 6)
 const n = Number(process.argv[3] ?? 5_000)
 const token = "gets-token"
 const target: PipelineTarget = { project, pipeline: "instant" }
 
-const emulator = await Emulator.start({
-  repoRoot: fileURLToPath(new URL("../..", import.meta.url)),
-  projects: projects("smoke", 1),
-  token,
-  maxFinished: 10_000
-})
+const emulator = await startInstantEmulator(token, 10_000)
 const reference = new ReferenceClient({ baseUrl: emulator.baseUrl, token })
 const runtime = ManagedRuntime.make(
   PipelineRequests.layer({ token: Redacted.make(token), host: emulator.baseUrl }).pipe(

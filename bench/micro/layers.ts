@@ -26,12 +26,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { fileURLToPath } from "node:url"
 import { inputs } from "../clients/harness.js"
-import { project, projects } from "../lib/context.js"
-import * as Emulator from "../lib/emulator.js"
+import { project } from "../lib/context.js"
 import { defaultOptions, runBatch } from "../reference/batch.js"
 import { ReferenceClient } from "../reference/http.js"
+import { startInstantEmulator } from "./instantEmulator.js"
 
 const rounds = Number(process.argv[2] ?? 6)
 const n = Number(process.argv[3] ?? 50_000)
@@ -39,12 +38,7 @@ const clients = (process.argv[4] ?? "ours,platform,undici,reference").split(",")
 const token = "layers-token"
 const target: PipelineTarget = { project, pipeline: "instant" }
 
-const emulator = await Emulator.start({
-  repoRoot: fileURLToPath(new URL("../..", import.meta.url)),
-  projects: projects("smoke", 1),
-  token,
-  maxFinished: 250_000
-})
+const emulator = await startInstantEmulator(token, 250_000)
 
 const pipelinePath = `/projects/${target.project}/pipelines/${target.pipeline}`
 
