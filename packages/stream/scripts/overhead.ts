@@ -2,7 +2,9 @@
  * The stream package's own cost per result: `Batch.run` over a stub `PipelineRequests` whose creates and
  * collects answer at once with prebuilt objects (no HTTP, no decoding, every request finished).
  *
- *   tsx packages/stream/scripts/overhead.ts [N] [order]
+ * The consumer can be chosen, to see what a per-result effect downstream costs next to the run itself.
+ *
+ *   tsx packages/stream/scripts/overhead.ts [N] [order] [runCount|runForEach|runForEachChunk|mapEffect|tap|mapChunksEffect]
  */
 import type { PipelineRequestBatchCreateResponse, PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import { PipelineRequests, type Service } from "@ubiops-effect/core/PipelineRequests"
@@ -12,6 +14,30 @@ import * as Batch from "../src/Batch.js"
 
 const n = Number(process.argv[2] ?? 1_000_000)
 const order = (process.argv[3] ?? "completion") as "completion" | "input"
+const consumer = process.argv[4] ?? "runCount"
+
+const consumers: Record<string, <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.Effect<number, E, R>> = {
+  runCount: Stream.runCount,
+  runForEach: (stream) =>
+    Effect.suspend(() => {
+      let count = 0
+      return Effect.map(Stream.runForEach(stream, () => Effect.sync(() => count++)), () => count)
+    }),
+  runForEachChunk: (stream) =>
+    Effect.suspend(() => {
+      let count = 0
+      return Effect.map(
+        Stream.runForEachChunk(stream, (chunk) => Effect.sync(() => count += chunk.length)),
+        () => count
+      )
+    }),
+  mapEffect: (stream) => Stream.runCount(Stream.mapEffect(stream, Effect.succeed)),
+  tap: (stream) => Stream.runCount(Stream.tap(stream, () => Effect.void)),
+  mapChunksEffect: (stream) => Stream.runCount(Stream.mapChunksEffect(stream, Effect.succeed))
+}
+if (!(consumer in consumers)) {
+  throw new Error(`unknown consumer ${consumer}: one of ${Object.keys(consumers).join(", ")}`)
+}
 
 let next = 0
 const created = new Map<string, PipelineRequestDetail>()
@@ -54,7 +80,7 @@ const cpu = process.cpuUsage()
 const start = performance.now()
 const count = await Effect.runPromise(
   Batch.run({ project: "p", pipeline: "q" }, inputs(), { order }).pipe(
-    Stream.runCount,
+    consumers[consumer],
     Effect.provideService(PipelineRequests, stub)
   )
 )
@@ -63,6 +89,7 @@ const used = process.cpuUsage(cpu)
 console.log(JSON.stringify({
   n,
   order,
+  consumer,
   count,
   wallMs: Math.round(wall),
   cpuMicrosPerResult: Number(((used.user + used.system) / count).toFixed(2)),
