@@ -72,12 +72,10 @@ export class Estimates {
     return !Number.isNaN(this.duration) || !Number.isNaN(this.turnaround)
   }
 
+  /** The lower bound: a poll is never early for want of knowing the clock. */
   get offset(): number {
-    const low = this.offsetLow
-    const high = this.offsetHigh
-    if (low > Number.NEGATIVE_INFINITY && high < Number.POSITIVE_INFINITY) return (low + high) / 2
-    if (low > Number.NEGATIVE_INFINITY) return low
-    if (high < Number.POSITIVE_INFINITY) return high
+    if (this.offsetLow > Number.NEGATIVE_INFINITY) return this.offsetLow
+    if (this.offsetHigh < Number.POSITIVE_INFINITY) return this.offsetHigh
     return 0
   }
 

@@ -154,12 +154,30 @@ describe("Window", () => {
     // the server's clock is an hour ahead: a create sent at local L answered at L + 20 says it was created at L + skew + 10
     const local = T0
     estimates.observeCreate(local + skew + 10, local, local + 20)
-    assert.strictEqual(estimates.offset, skew)
+    // the offset lies in [skew - 10, skew + 10]; the lower bound is used, so that predictions are never early
+    assert.strictEqual(estimates.offset, skew - 10)
     estimates.observeFinished(T0, T0, T0 + 2_000)
     window.add(new Tracked("r0", 0, 0, 0, Number.NaN))
     window.observe([detail("r0", "processing", { started: local + skew + 500 })], local + 600)
-    // server: started at +500, runs 2 s: finishes at local +2,500; margin 100 ms
-    assert.strictEqual(window.predictedDelay(local + 600), 2_500 + 100 - 600)
+    // server: started at +500, runs 2 s: finishes at local +2,500, or +2,510 at the latest; margin 100 ms
+    assert.strictEqual(window.predictedDelay(local + 600), 2_510 + 100 - 600)
+  })
+
+  it("is never early for want of knowing the clock: a slow create widens the offset's bounds, not the polls", () => {
+    const estimates = new Estimates()
+    const window = new Window<number>(estimates, PollSchedule.resolve(undefined), 250)
+    // the clocks agree, but a busy client took 480 ms for a create the server stamped 451 ms after it was sent:
+    // the offset lies in [-29, 451] ms
+    estimates.observeCreate(T0 + 451, T0, T0 + 480)
+    estimates.observeFinished(T0, T0, T0 + 2_000)
+    window.add(new Tracked("r0", 0, 0, 0, T0 + 451))
+    window.observe([detail("r0", "processing", { created: T0 + 451, started: T0 + 2_452 })], T0 + 2_500)
+    // it finishes at T0 + 4,452: the poll must not come before, whatever the offset within its bounds
+    const delay = window.predictedDelay(T0 + 2_500)!
+    assert.isAtLeast(T0 + 2_500 + delay, T0 + 4_452)
+    assert.isAtMost(T0 + 2_500 + delay, T0 + 4_452 + 29 + 100)
+    window.plan(T0 + 4_451, 4)
+    assert.isFalse(window.items.get("r0")!.due)
   })
 })
 
@@ -168,10 +186,12 @@ describe("Estimates", () => {
     const estimates = new Estimates()
     assert.strictEqual(estimates.offset, 0)
     estimates.observeCreate(1_050, 1_000, 1_100)
-    assert.strictEqual(estimates.offset, 0)
+    assert.deepStrictEqual(estimates.bounds, { low: -50, high: 50 })
+    assert.strictEqual(estimates.offset, -50)
     estimates.observeCreate(2_040, 2_000, 2_060)
     // bounds [1050 - 1100, 1050 - 1000] = [-50, 50], then [2040 - 2060, 2040 - 2000] = [-20, 40]
-    assert.strictEqual(estimates.offset, 10)
+    assert.deepStrictEqual(estimates.bounds, { low: -20, high: 40 })
+    assert.strictEqual(estimates.offset, -20)
     const polled = new Estimates()
     polled.observeTimestamp(5_000, 4_000)
     assert.strictEqual(polled.offset, 1_000)
