@@ -44,6 +44,16 @@ describe("micro diagnostics", () => {
     assert.match(line!, /ratio [\d.]+x$/)
   })
 
+  it("busy-polls.ts gives the collect calls of every client", { timeout: 120_000 }, async () => {
+    const out = await run("busy-polls.ts", ["3", "40", "500"])
+    const line = out.split("\n").find((line) => line.startsWith("polls per client:"))
+    assert.isDefined(line, out)
+    const polls = line!.replace(/;.*/, "").split(":")[1].trim().split(" ").map(Number)
+    assert.strictEqual(polls.length, 3, line)
+    // 2 waves each: at least one poll per wave
+    for (const count of polls) assert.isAtLeast(count, 2, line)
+  })
+
   it("first-wait.ts: the first wait set to the duration saves the backoff polls", { timeout: 120_000 }, async () => {
     const out = await run("first-wait.ts", ["40", "1000"])
     const polls = out.split("\n").filter((line) => line.includes(" polls (")).map((line) =>
