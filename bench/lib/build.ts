@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url"
 
 export const benchDir = fileURLToPath(new URL("..", import.meta.url))
 
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
+
 export const entries = {
   ours: `${benchDir}clients/ours.ts`,
   reference: `${benchDir}clients/reference.ts`

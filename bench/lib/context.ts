@@ -15,17 +15,20 @@ export const project = "bench"
 export const slowPipelines = (reps: number) =>
   Array.from({ length: reps }, (_, rep) => [`slow-ours-${rep + 1}`, `slow-reference-${rep + 1}`]).flat()
 
+/** A pipeline of one deployment taking `latencyMs` per request, on 20 workers: results finish in waves of 20. */
+export const wavePipeline = (name: string, latencyMs: number) => ({
+  name,
+  workers: 20,
+  objects: [{ kind: "deployment", name: "work", latencyMs }]
+})
+
 export const projects = (mode: Mode, reps: number) => [{
   name: project,
   pipelines: [
     // no objects: every request completes as soon as a worker takes it
     { name: "instant", workers: 64 },
-    // one deployment taking 2 s per request (0.2 s in the smoke run), 20 workers; one pipeline per client and run
-    ...slowPipelines(reps).map((name) => ({
-      name,
-      workers: 20,
-      objects: [{ kind: "deployment", name: "work", latencyMs: mode === "smoke" ? 200 : 2000 }]
-    }))
+    // 2 s per request (0.2 s in the smoke run); one pipeline per client and run
+    ...slowPipelines(reps).map((name) => wavePipeline(name, mode === "smoke" ? 200 : 2000))
   ]
 }]
 

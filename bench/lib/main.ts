@@ -4,16 +4,14 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
-import { dirname, join } from "node:path"
+import { dirname } from "node:path"
 import { scenarios } from "../scenarios/index.js"
-import { benchDir, buildClients } from "./build.js"
+import { buildClients, repoRoot } from "./build.js"
 import { killAll } from "./child.js"
 import { type Context, type Mode, projects, sizes } from "./context.js"
 import * as Emulator from "./emulator.js"
 import { type Row, table } from "./figures.js"
 import { machine } from "./machine.js"
-
-export const repoRoot = join(benchDir, "..")
 
 /** `pnpm bench` must finish in under 5 minutes; scenario 4 stops repeating when the next run would not fit. */
 export const budgetSeconds = 285

@@ -6,60 +6,33 @@
  *
  *   node --import tsx bench/micro/busy-polls.ts [k (12)] [n (600)] [stepMs (2000)]
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as Batch from "@ubiops-effect/stream/Batch"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { execFile } from "node:child_process"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { inputs } from "../clients/harness.js"
-import { benchDir } from "../lib/build.js"
-import { project } from "../lib/context.js"
-import * as Emulator from "../lib/emulator.js"
+import { project, wavePipeline } from "../lib/context.js"
+import { collectCounting } from "./collectCounting.js"
+import { startEmulator } from "./emulator.js"
 
 const token = "busy-polls-token"
 
 /** One client process: runs the batch and prints its collect calls. */
 const child = async (pipeline: string, baseUrl: string, n: number) => {
-  let polls = 0
-  const layer = PipelineRequests.layer({
-    token: Redacted.make(token),
-    host: baseUrl,
-    transformClient: (client) =>
-      HttpClient.tapRequest(client, (request) =>
-        Effect.sync(() => {
-          if (request.url.endsWith("/requests/collect")) polls++
-        }))
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  const { counter, layer } = collectCounting(token, baseUrl)
   const count = await Batch.run({ project, pipeline }, inputs(n)).pipe(
     Stream.runCount,
     Effect.provide(layer),
     Effect.runPromise
   )
-  console.log(JSON.stringify({ pipeline, count, polls }))
+  console.log(JSON.stringify({ pipeline, count, polls: counter.polls }))
 }
 
 const parent = async (k: number, n: number, stepMs: number) => {
   const pipelines = Array.from({ length: k }, (_, i) => `busy-${i + 1}`)
-  const emulator = await Emulator.start({
-    repoRoot: join(benchDir, ".."),
-    projects: [{
-      name: project,
-      pipelines: pipelines.map((name) => ({
-        name,
-        workers: 20,
-        objects: [{ kind: "deployment", name: "work", latencyMs: stepMs }]
-      }))
-    }],
-    token,
-    maxFinished: k * n
-  })
+  const emulator = await startEmulator(pipelines.map((name) => wavePipeline(name, stepMs)), token, k * n)
   try {
     console.log(`${k} clients at once, ${n} inputs each on 20 workers of ${stepMs} ms: ${n / 20} waves each`)
     const self = fileURLToPath(import.meta.url)

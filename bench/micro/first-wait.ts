@@ -6,20 +6,15 @@
  *
  *   node --import tsx bench/micro/first-wait.ts [n (600)] [stepMs (2000)]
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as Batch from "@ubiops-effect/stream/Batch"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { fileURLToPath } from "node:url"
 import { inputs, Recorder } from "../clients/harness.js"
-import { project } from "../lib/context.js"
-import * as Emulator from "../lib/emulator.js"
+import { project, wavePipeline } from "../lib/context.js"
+import { collectCounting } from "./collectCounting.js"
+import { startEmulator } from "./emulator.js"
 
 const n = Number(process.argv[2] ?? 600)
 const stepMs = Number(process.argv[3] ?? 2_000)
@@ -29,35 +24,17 @@ const variants = [
   { name: `first wait ${Math.round(stepMs * 1.05)} ms`, pipeline: "known", initialDelay: Math.round(stepMs * 1.05) }
 ]
 
-const emulator = await Emulator.start({
-  repoRoot: fileURLToPath(new URL("../..", import.meta.url)),
-  projects: [{
-    name: project,
-    pipelines: variants.map((variant) => ({
-      name: variant.pipeline,
-      workers: 20,
-      objects: [{ kind: "deployment", name: "work", latencyMs: stepMs }]
-    }))
-  }],
+const emulator = await startEmulator(
+  variants.map((variant) => wavePipeline(variant.pipeline, stepMs)),
   token,
-  maxFinished: 10_000
-})
-
-let polls = 0
-const layer = PipelineRequests.layer({
-  token: Redacted.make(token),
-  host: emulator.baseUrl,
-  transformClient: (client) =>
-    HttpClient.tapRequest(client, (request) =>
-      Effect.sync(() => {
-        if (request.url.endsWith("/requests/collect")) polls++
-      }))
-}).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  10_000
+)
+const { counter, layer } = collectCounting(token, emulator.baseUrl)
 
 try {
   console.log(`${n} inputs on 20 workers of ${stepMs} ms: ${n / 20} waves`)
   for (const variant of variants) {
-    polls = 0
+    counter.polls = 0
     const recorder = new Recorder([], true)
     const started = performance.now()
     await Batch.run(
@@ -71,8 +48,8 @@ try {
     )
     const latency = recorder.latency()!
     console.log(
-      `${variant.name}: ${polls} polls (${
-        (polls / recorder.count).toFixed(4)
+      `${variant.name}: ${counter.polls} polls (${
+        (counter.polls / recorder.count).toFixed(4)
       } per result), latency p50 ${latency.p50} ms, p95 ${latency.p95} ms, ${
         ((performance.now() - started) / 1000).toFixed(1)
       } s`

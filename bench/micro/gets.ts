@@ -15,7 +15,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { project } from "../lib/context.js"
 import { ReferenceClient } from "../reference/http.js"
-import { startInstantEmulator } from "./instantEmulator.js"
+import { startInstantEmulator } from "./emulator.js"
 
 const rounds = Number(process.argv[2] ?? 6)
 const n = Number(process.argv[3] ?? 5_000)

@@ -30,7 +30,7 @@ import { inputs } from "../clients/harness.js"
 import { project } from "../lib/context.js"
 import { defaultOptions, runBatch } from "../reference/batch.js"
 import { ReferenceClient } from "../reference/http.js"
-import { startInstantEmulator } from "./instantEmulator.js"
+import { startInstantEmulator } from "./emulator.js"
 
 const rounds = Number(process.argv[2] ?? 6)
 const n = Number(process.argv[3] ?? 50_000)
