@@ -34,7 +34,11 @@ import { startInstantEmulator } from "./emulator.js"
 
 const rounds = Number(process.argv[2] ?? 6)
 const n = Number(process.argv[3] ?? 50_000)
-const clients = (process.argv[4] ?? "ours,platform,undici,reference").split(",")
+const known = ["ours", "platform", "undici", "reference"]
+const clients = (process.argv[4] ?? known.join(",")).split(",")
+const unknown = clients.filter((client) => !known.includes(client))
+if (unknown.length > 0) throw new Error(`unknown client(s) ${unknown.join(", ")}: choose among ${known.join(", ")}`)
+if (!(rounds >= 1 && n >= 1)) throw new Error("rounds and n must be positive numbers")
 const token = "layers-token"
 const target: PipelineTarget = { project, pipeline: "instant" }
 

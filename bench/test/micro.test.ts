@@ -34,6 +34,12 @@ describe("micro diagnostics", () => {
     assert.match(out, /core -?[\d.]+ µs, HttpClient -?[\d.]+ µs, stream package and Effect runtime -?[\d.]+ µs/)
   })
 
+  it("layers.ts refuses a client it does not know, naming the ones it does, before starting anything", async () => {
+    const error = await run("layers.ts", ["1", "100", "ours,fetch"]).then(() => undefined, (error: Error) => error)
+    assert.isDefined(error)
+    assert.include(error!.message, "unknown client(s) fetch: choose among ours, platform, undici, reference")
+  })
+
   it("gets.ts gives calls per second of both clients and their ratio", { timeout: 120_000 }, async () => {
     const out = await run("gets.ts", ["1", "100"])
     const line = out.split("\n").find((line) => line.startsWith("round 1:"))
