@@ -94,6 +94,23 @@ const withSocketDrop = <E, R>(app: Effect.Effect<any, E, R>) =>
     }))
 
 /**
+ * A page in a browser may call the emulator from any origin (a local UbiOps for front-end development and browser
+ * tests): preflights are answered without the token, and the rate-limit headers the client paces itself by are
+ * readable by the page.
+ */
+const withCors = HttpMiddleware.cors({
+  allowedHeaders: ["authorization", "content-type", "accept", "x-requested-with"],
+  exposedHeaders: [
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "retry-after",
+    "content-disposition"
+  ],
+  maxAge: 600
+})
+
+/**
  * Serves the emulator of the context until the scope closes.
  *
  * @since 1.0.0
@@ -115,7 +132,7 @@ export const make = (options: ServerOptions = {}) =>
     // Closing waits for open connections; keep-alive clients and running streams must not hold it up.
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer?.closeAllConnections()))
     const app = yield* EmulatorApp.make
-    yield* server.serve(withSocketDrop(app)).pipe(
+    yield* server.serve(withCors(withSocketDrop(app))).pipe(
       HttpMiddleware.withTracerDisabledWhenEffect(() => true),
       Effect.provide(NodeHttpServer.layerContext)
     )
