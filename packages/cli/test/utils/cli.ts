@@ -4,8 +4,8 @@ import { Effect, Stream } from "effect"
 import type * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
 
-/** The `ubiops-effect` executable as a user runs it: `node bin/ubiops-effect.mjs`. */
-export const bin = fileURLToPath(new URL("../../bin/ubiops-effect.mjs", import.meta.url))
+/** The `ubiops-effect` executable as a user runs it: the package's bundled bin on plain `node` (see buildBin.ts). */
+export const bin = fileURLToPath(new URL("../../dist/bin/ubiops-effect.mjs", import.meta.url))
 
 export interface Running {
   readonly process: CommandExecutor.Process
