@@ -50,12 +50,19 @@ if (!binOnly) {
   writeFileSync("dist/cjs/package.json", JSON.stringify({ type: "commonjs" }, null, 2) + "\n")
 }
 
-for (const path of Object.values(pkg.bin ?? {})) {
+for (const [name, path] of Object.entries(pkg.bin ?? {})) {
   const entry = "src/bin.ts"
   if (!existsSync(entry)) throw new Error(`${pkg.name}: its bin has no entry ${entry}`)
+  const outdir = dirname(path)
+  rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
-    entryPoints: [entry],
-    outfile: path,
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    // What the command imports with `import()` (the batch runner, the emulator) is a chunk of its own, loaded only
+    // when that subcommand runs: `--help` does not pay for it.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     tsconfig: "tsconfig.src.json",
     bundle: true,
     platform: "node",
@@ -65,9 +72,11 @@ for (const path of Object.values(pkg.bin ?? {})) {
     legalComments: "none",
     // A bundle of ES modules still meets dependencies that call `require` (Node built-ins): give them one.
     banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from \"node:module\";\n" +
+      js: "import { createRequire as __createRequire } from \"node:module\";\n" +
         "const require = __createRequire(import.meta.url);"
     },
     logLevel: "warning"
   })
+  // The shebang goes on the entry only (a banner would put it on every chunk).
+  writeFileSync(path, `#!/usr/bin/env node\n${readFileSync(path, "utf8")}`)
 }
