@@ -109,6 +109,8 @@ process.on("exit", stopAll)
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     stopAll()
+    if (!keep && scratch !== undefined) rmSync(scratch, { recursive: true, force: true })
+    console.log(`interrupted (${signal})`)
     process.exit(130)
   })
 }
@@ -393,8 +395,8 @@ if (emulator !== undefined && wanted("emulator: CORS")) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// 4. Two lanes side by side (2 cores): the apps on every runtime (lane A, printed live) and the compilers and
-// linters (lane B, printed after lane A). The help timing runs alone afterwards.
+// 4. Two lanes side by side (2 cores): the apps on every runtime and the linters (lane A, printed live), and the
+// three tsc runs (lane B, printed after lane A). The help timing runs alone afterwards.
 const parts = ["direct", `batch ${count}`, "typed error"]
 /** Runs an app and reports its three parts (a line `SMOKE {"name","ok","detail"}` each). */
 const runApp = async (r, runtime, command, args, { timeoutMs = 90_000, env = {}, note } = {}) => {
@@ -530,35 +532,6 @@ const laneA = async (r) => {
     if (problems.length > 0) r.fail(check, problems.join("; "), result.stderr, result.ms)
     else r.pass(check, result.ms)
   }
-}
-
-const laneB = async (r) => {
-  // tsc with a user's strict settings (skipLibCheck off: every .d.ts is checked), then node on its output.
-  // An error in our declarations or in the app fails; one in another package's declarations (Effect's own need
-  // the DOM lib; @effect/platform-node's need @types/ws) is reported as information.
-  const typeCheck = async (name, config) => {
-    if (!wanted(name)) return false
-    const result = await run(process.execPath, [join(scratch, "node_modules/typescript/bin/tsc"), "-p", config, "--pretty", "false"], { cwd: scratch, timeoutMs: 150_000 })
-    const errors = result.stdout.split("\n").filter((line) => /error TS\d+/.test(line))
-    const ours = errors.filter((line) => line.includes("@ubiops-effect/") || !line.startsWith("node_modules/"))
-    const others = errors.filter((line) => !ours.includes(line))
-    if (result.code === 0) r.pass(name, result.ms)
-    else if (ours.length > 0 || errors.length === 0) {
-      r.fail(name, `${exitText(result)}, ${ours.length} errors in @ubiops-effect declarations or the app`, errors.length > 0 ? ours.slice(0, 15).join("\n") : result.output, result.ms)
-    } else r.pass(name, result.ms, `no error in ours; ${others.length} in other packages' declarations`)
-    if (others.length > 0) {
-      const packagesOf = [...new Set(others.map((line) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1]))].join(", ")
-      r.info(`${others.length} errors in ${packagesOf} declarations, not ours: ${others[0]}`)
-    }
-    return result.code === 0 || ours.length === 0 && errors.length > 0
-  }
-  const nodeNext = "tsc NodeNext (strict, noUncheckedIndexedAccess, verbatimModuleSyntax, skipLibCheck false)"
-  const compiled = await typeCheck(nodeNext, "tsconfig.nodenext.json")
-  const then = "tsc NodeNext then node (NodeHttpClient)"
-  if (compiled && existsSync(join(scratch, "build/app.js"))) await runApp(r, then, process.execPath, ["build/app.js"])
-  else skipApp(r, then, "not compiled")
-  await typeCheck("tsc Bundler type-check (module Preserve, same strict settings)", "tsconfig.bundler.json")
-  await typeCheck("tsc NodeNext type-check with exactOptionalPropertyTypes on", "tsconfig.exact.json")
 
   // publint on each tarball: fails on its errors; warnings and suggestions are shown.
   for (const name of packages) {
@@ -604,6 +577,35 @@ const laneB = async (r) => {
     else r.pass(check, result.ms, `${entrypoints.length} entrypoints: ${entrypoints.join(" ")}`)
     if (node10.length > 0) r.info(`attw ${name} node10 (not supported, information only): ${describe(node10)}`)
   }
+}
+
+const laneB = async (r) => {
+  // tsc with a user's strict settings (skipLibCheck off: every .d.ts is checked), then node on its output.
+  // An error in our declarations or in the app fails; one in another package's declarations (Effect's own need
+  // the DOM lib; @effect/platform-node's need @types/ws) is reported as information.
+  const typeCheck = async (name, config) => {
+    if (!wanted(name)) return false
+    const result = await run(process.execPath, [join(scratch, "node_modules/typescript/bin/tsc"), "-p", config, "--pretty", "false"], { cwd: scratch, timeoutMs: 150_000 })
+    const errors = result.stdout.split("\n").filter((line) => /error TS\d+/.test(line))
+    const ours = errors.filter((line) => line.includes("@ubiops-effect/") || !line.startsWith("node_modules/"))
+    const others = errors.filter((line) => !ours.includes(line))
+    if (result.code === 0) r.pass(name, result.ms)
+    else if (ours.length > 0 || errors.length === 0) {
+      r.fail(name, `${exitText(result)}, ${ours.length} errors in @ubiops-effect declarations or the app`, errors.length > 0 ? ours.slice(0, 15).join("\n") : result.output, result.ms)
+    } else r.pass(name, result.ms, `no error in ours; ${others.length} in other packages' declarations`)
+    if (others.length > 0) {
+      const packagesOf = [...new Set(others.map((line) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1]))].join(", ")
+      r.info(`${others.length} errors in ${packagesOf} declarations, not ours: ${others[0]}`)
+    }
+    return result.code === 0 || ours.length === 0 && errors.length > 0
+  }
+  const nodeNext = "tsc NodeNext (strict, noUncheckedIndexedAccess, verbatimModuleSyntax, skipLibCheck false)"
+  const compiled = await typeCheck(nodeNext, "tsconfig.nodenext.json")
+  const then = "tsc NodeNext then node (NodeHttpClient)"
+  if (compiled && existsSync(join(scratch, "build/app.js"))) await runApp(r, then, process.execPath, ["build/app.js"])
+  else skipApp(r, then, "not compiled")
+  await typeCheck("tsc Bundler type-check (module Preserve, same strict settings)", "tsconfig.bundler.json")
+  await typeCheck("tsc NodeNext type-check with exactOptionalPropertyTypes on", "tsconfig.exact.json")
 }
 
 {
