@@ -190,8 +190,8 @@ for (const name of packages) {
 for (const name of packages) {
   const check = `tarball ${name}: contents`
   const started = performance.now()
-  const listing = spawnSync("tar", ["-tzf", tarballs[name]], { encoding: "utf8" })
-  const manifest = spawnSync("tar", ["-xzOf", tarballs[name], "package/package.json"], { encoding: "utf8" })
+  const listing = spawnSync("tar", ["-tzf", tarballs[name]], { encoding: "utf8", timeout: 30_000 })
+  const manifest = spawnSync("tar", ["-xzOf", tarballs[name], "package/package.json"], { encoding: "utf8", timeout: 30_000 })
   if (listing.status !== 0 || manifest.status !== 0) {
     fail(check, "cannot read the tarball", listing.stderr + manifest.stderr)
     continue
