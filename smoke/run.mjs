@@ -12,7 +12,17 @@
  * One line per check (`PASS name (time)` / `FAIL name: reason`), then `N passed, N failed`; exit 1 on a failure.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -121,9 +131,22 @@ const run = (command, args, { cwd, env, timeoutMs = 60_000 } = {}) =>
     const started = performance.now()
     let child
     try {
-      child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] })
+      child = spawn(command, args, {
+        cwd,
+        env: { ...process.env, ...env },
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
     } catch (error) {
-      return done({ code: null, signal: null, stdout: "", stderr: String(error), output: String(error), ms: 0, timedOut: false })
+      return done({
+        code: null,
+        signal: null,
+        stdout: "",
+        stderr: String(error),
+        output: String(error),
+        ms: 0,
+        timedOut: false
+      })
     }
     live.add(child)
     let stdout = ""
@@ -148,14 +171,26 @@ const run = (command, args, { cwd, env, timeoutMs = 60_000 } = {}) =>
       live.delete(child)
       killGroup(child) // whatever it left behind in its group
       if (error) output += `\n${error}`
-      done({ code, signal, stdout, stderr, output: timedOut ? `${output}\n(killed after ${seconds(timeoutMs)})` : output, ms: performance.now() - started, timedOut })
+      done({
+        code,
+        signal,
+        stdout,
+        stderr,
+        output: timedOut ? `${output}\n(killed after ${seconds(timeoutMs)})` : output,
+        ms: performance.now() - started,
+        timedOut
+      })
     }
     child.on("error", (error) => finish(null, null, error))
     child.on("close", (code, signal) => finish(code, signal))
   })
 
 const exitText = (result) =>
-  result.timedOut ? `timed out after ${seconds(result.ms)}` : result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`
+  result.timedOut
+    ? `timed out after ${seconds(result.ms)}`
+    : result.signal
+    ? `killed by ${result.signal}`
+    : `exit code ${result.code}`
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. The tarballs and their contents
@@ -171,7 +206,10 @@ const modules = {}
     else tarballs[name] = join(tarballDir, file)
   }
   if (missing.length > 0) {
-    fail("tarballs", `no tarball for ${missing.join(", ")} in ${tarballDir} (make them with \`npx -y pnpm@12.4.2 pack:all\`)`)
+    fail(
+      "tarballs",
+      `no tarball for ${missing.join(", ")} in ${tarballDir} (make them with \`npx -y pnpm@12.4.2 pack:all\`)`
+    )
     finish()
   }
 }
@@ -191,7 +229,10 @@ for (const name of packages) {
   const check = `tarball ${name}: contents`
   const started = performance.now()
   const listing = spawnSync("tar", ["-tzf", tarballs[name]], { encoding: "utf8", timeout: 30_000 })
-  const manifest = spawnSync("tar", ["-xzOf", tarballs[name], "package/package.json"], { encoding: "utf8", timeout: 30_000 })
+  const manifest = spawnSync("tar", ["-xzOf", tarballs[name], "package/package.json"], {
+    encoding: "utf8",
+    timeout: 30_000
+  })
   if (listing.status !== 0 || manifest.status !== 0) {
     fail(check, "cannot read the tarball", listing.stderr + manifest.stderr)
     continue
@@ -200,15 +241,22 @@ for (const name of packages) {
   const pkg = JSON.parse(manifest.stdout)
   manifests[name] = pkg
   // The public modules (the subpaths `./*` opens): for attw, which does not expand a wildcard export.
-  modules[name] = entries.flatMap((entry) => /^dist\/esm\/([^/]+)\.js$/.exec(entry)?.[1] ?? []).filter((module) => module !== "index")
+  modules[name] = entries.flatMap((entry) => /^dist\/esm\/([^/]+)\.js$/.exec(entry)?.[1] ?? []).filter((module) =>
+    module !== "index"
+  )
   if (!wanted(check)) continue
   const problems = []
   const unwanted = entries.filter((entry) =>
-    /(^|\/)(test|tests|__tests__)\//.test(entry) || /\.test\.[cm]?[jt]s$/.test(entry) || /(^|\/)vitest\.config/.test(entry) ||
+    /(^|\/)(test|tests|__tests__)\//.test(entry) || /\.test\.[cm]?[jt]s$/.test(entry) ||
+    /(^|\/)vitest\.config/.test(entry) ||
     /(^|\/)tsconfig[^/]*\.json$/.test(entry) || /(^|\/)tsbuildinfo|\.tsbuildinfo$/.test(entry) ||
     (/\.[cm]?ts$/.test(entry) && !/\.d\.[cm]?ts$/.test(entry))
   )
-  if (unwanted.length > 0) problems.push(`ships what a user does not need: ${unwanted.slice(0, 8).join(", ")}${unwanted.length > 8 ? ", …" : ""}`)
+  if (unwanted.length > 0) {
+    problems.push(
+      `ships what a user does not need: ${unwanted.slice(0, 8).join(", ")}${unwanted.length > 8 ? ", …" : ""}`
+    )
+  }
   if (!entries.some((entry) => /^readme(\.md)?$/i.test(entry))) problems.push("no README")
   for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
     for (const [dependency, range] of Object.entries(pkg[field] ?? {})) {
@@ -231,7 +279,10 @@ for (const name of packages) {
 // 2. The scratch app, outside the repository
 const bin = (name) => join(scratch, "node_modules/.bin", name)
 cpSync(join(smokeDir, "apps"), scratch, { recursive: true })
-writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "smoke-app", private: true, type: "module" }, null, 2) + "\n")
+writeFileSync(
+  join(scratch, "package.json"),
+  JSON.stringify({ name: "smoke-app", private: true, type: "module" }, null, 2) + "\n"
+)
 writeFileSync(join(scratch, ".npmrc"), "audit=false\nfund=false\nupdate-notifier=false\n")
 
 // The peers, at the ranges the packages accept (the first package that names one gives its range).
@@ -239,7 +290,9 @@ const peers = {}
 for (const name of packages) {
   for (const [peer, range] of Object.entries(manifests[name]?.peerDependencies ?? {})) {
     if (peers[peer] === undefined) peers[peer] = range
-    else if (peers[peer] !== range) info(`${manifests[name].name} asks for ${peer}@${range}, another package for ${peers[peer]}`)
+    else if (peers[peer] !== range) {
+      info(`${manifests[name].name} asks for ${peer}@${range}, another package for ${peers[peer]}`)
+    }
   }
 }
 const cleanEnv = {
@@ -270,7 +323,11 @@ const cleanEnv = {
     fail("npm install (tarballs, peers, tools)", exitText(install), install.output)
     finish()
   }
-  pass("npm install (tarballs, peers, tools)", install.ms, `peers ${Object.entries(peers).map(([p, r]) => `${p}@${r}`).join(", ")}`)
+  pass(
+    "npm install (tarballs, peers, tools)",
+    install.ms,
+    `peers ${Object.entries(peers).map(([p, r]) => `${p}@${r}`).join(", ")}`
+  )
 }
 
 // One copy of each: a second `effect` or a nested @ubiops-effect package means the ranges do not meet.
@@ -283,7 +340,9 @@ const cleanEnv = {
     if (!existsSync(nodeModules)) return
     for (const entry of readdirSync(nodeModules)) {
       if (entry.startsWith(".")) continue
-      const names = entry.startsWith("@") ? readdirSync(join(nodeModules, entry)).map((sub) => `${entry}/${sub}`) : [entry]
+      const names = entry.startsWith("@")
+        ? readdirSync(join(nodeModules, entry)).map((sub) => `${entry}/${sub}`)
+        : [entry]
       for (const name of names) {
         const dir = join(nodeModules, name)
         if (watched.has(name)) {
@@ -299,8 +358,18 @@ const cleanEnv = {
   const absent = [...watched].filter((name) => found[name] === undefined)
   const versions = Object.fromEntries(Object.entries(found).map(([name, copies]) => [name, copies[0].split("@").pop()]))
   if (twice.length > 0 || absent.length > 0) {
-    fail(check, [...twice.map(([name, copies]) => `${copies.length} copies of ${name}: ${copies.join(", ")}`), ...absent.map((name) => `${name} not installed`)].join("; "))
-  } else pass(check, performance.now() - started, `effect ${versions.effect}, @effect/platform ${versions["@effect/platform"]}`)
+    fail(
+      check,
+      [
+        ...twice.map(([name, copies]) => `${copies.length} copies of ${name}: ${copies.join(", ")}`),
+        ...absent.map((name) => `${name} not installed`)
+      ].join("; ")
+    )
+  } else {pass(
+      check,
+      performance.now() - started,
+      `effect ${versions.effect}, @effect/platform ${versions["@effect/platform"]}`
+    )}
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -346,7 +415,9 @@ let emulator
     emulator = { child, baseUrl, origin: new URL(baseUrl).origin, exited, output: () => output }
   }
 }
-const appEnv = emulator === undefined ? {} : { ...cleanEnv, UBIOPS_API_HOST: emulator.baseUrl, UBIOPS_API_TOKEN: token, SMOKE_COUNT: String(count) }
+const appEnv = emulator === undefined
+  ? {}
+  : { ...cleanEnv, UBIOPS_API_HOST: emulator.baseUrl, UBIOPS_API_TOKEN: token, SMOKE_COUNT: String(count) }
 
 // CORS: what a page on another origin needs (the browser check shows the same from Chromium).
 if (emulator !== undefined && wanted("emulator: CORS")) {
@@ -358,20 +429,30 @@ if (emulator !== undefined && wanted("emulator: CORS")) {
     const url = `${emulator.baseUrl}/projects/demo/pipelines/echo/requests`
     const preflight = await fetch(url, {
       method: "OPTIONS",
-      headers: { origin: pageOrigin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      headers: {
+        origin: pageOrigin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type"
+      },
       signal: AbortSignal.timeout(5000)
     })
     const h = (name) => preflight.headers.get(name)
     if (preflight.status < 200 || preflight.status > 299) problems.push(`preflight answered ${preflight.status}`)
     const allowOrigin = h("access-control-allow-origin")
-    if (allowOrigin !== "*" && allowOrigin !== pageOrigin) problems.push(`preflight Access-Control-Allow-Origin: ${allowOrigin}`)
+    if (allowOrigin !== "*" && allowOrigin !== pageOrigin) {
+      problems.push(`preflight Access-Control-Allow-Origin: ${allowOrigin}`)
+    }
     if (!/\bPOST\b/i.test(h("access-control-allow-methods") ?? "") && h("access-control-allow-methods") !== "*") {
       problems.push(`preflight Access-Control-Allow-Methods: ${h("access-control-allow-methods")}`)
     }
     const allowHeaders = (h("access-control-allow-headers") ?? "").toLowerCase()
     // `*` does not cover Authorization (Fetch standard): it must be named.
-    if (!/\bauthorization\b/.test(allowHeaders)) problems.push(`preflight Access-Control-Allow-Headers does not name authorization: "${allowHeaders}"`)
-    if (!/\bcontent-type\b/.test(allowHeaders) && allowHeaders !== "*") problems.push(`preflight Access-Control-Allow-Headers: "${allowHeaders}"`)
+    if (!/\bauthorization\b/.test(allowHeaders)) {
+      problems.push(`preflight Access-Control-Allow-Headers does not name authorization: "${allowHeaders}"`)
+    }
+    if (!/\bcontent-type\b/.test(allowHeaders) && allowHeaders !== "*") {
+      problems.push(`preflight Access-Control-Allow-Headers: "${allowHeaders}"`)
+    }
     const call = await fetch(`${emulator.baseUrl}/projects/demo/pipelines/echo/requests`, {
       method: "POST",
       headers: { origin: pageOrigin, authorization: `Token ${token}`, "content-type": "application/json" },
@@ -380,15 +461,31 @@ if (emulator !== undefined && wanted("emulator: CORS")) {
     })
     await call.arrayBuffer()
     const callOrigin = call.headers.get("access-control-allow-origin")
-    if (callOrigin !== "*" && callOrigin !== pageOrigin) problems.push(`a POST's Access-Control-Allow-Origin: ${callOrigin}`)
+    if (callOrigin !== "*" && callOrigin !== pageOrigin) {
+      problems.push(`a POST's Access-Control-Allow-Origin: ${callOrigin}`)
+    }
     const exposed = (call.headers.get("access-control-expose-headers") ?? "").toLowerCase()
-    const unreadable = ["x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"].filter((name) => !exposed.includes(name) && exposed !== "*")
-    if (unreadable.length > 0) problems.push(`a page cannot read ${unreadable.join(", ")} (Access-Control-Expose-Headers: "${exposed}")`)
-    const unauthorized = await fetch(url, { method: "GET", headers: { origin: pageOrigin }, signal: AbortSignal.timeout(5000) })
+    const unreadable = ["x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"].filter((name) =>
+      !exposed.includes(name) && exposed !== "*"
+    )
+    if (unreadable.length > 0) {
+      problems.push(`a page cannot read ${unreadable.join(", ")} (Access-Control-Expose-Headers: "${exposed}")`)
+    }
+    const unauthorized = await fetch(url, {
+      method: "GET",
+      headers: { origin: pageOrigin },
+      signal: AbortSignal.timeout(5000)
+    })
     await unauthorized.arrayBuffer()
-    if (unauthorized.headers.get("access-control-allow-origin") === null) problems.push(`a ${unauthorized.status} has no Access-Control-Allow-Origin (a page cannot see the error)`)
+    if (unauthorized.headers.get("access-control-allow-origin") === null) {
+      problems.push(`a ${unauthorized.status} has no Access-Control-Allow-Origin (a page cannot see the error)`)
+    }
     if (problems.length > 0) fail(check, problems.join("; "))
-    else pass(check, performance.now() - started, `preflight ${preflight.status}, allow-headers "${allowHeaders}", expose "${exposed}"`)
+    else {pass(
+        check,
+        performance.now() - started,
+        `preflight ${preflight.status}, allow-headers "${allowHeaders}", expose "${exposed}"`
+      )}
   } catch (error) {
     fail(check, String(error))
   }
@@ -426,8 +523,9 @@ const runApp = async (r, runtime, command, args, { timeoutMs = 90_000, env = {},
     const outcome = reported.get(part)
     const name = `${runtime}: ${part}`
     if (outcome === undefined) r.fail(name, `no result (${exitText(result)})`, output(result.output), result.ms)
-    else if (!outcome.ok) r.fail(name, outcome.detail.split("\n").slice(0, 8).join("\n    "), output(result.stderr), result.ms)
-    else r.pass(name, result.ms, `${outcome.detail}${note ? `; ${note}` : ""}`)
+    else if (!outcome.ok) {
+      r.fail(name, outcome.detail.split("\n").slice(0, 8).join("\n    "), output(result.stderr), result.ms)
+    } else r.pass(name, result.ms, `${outcome.detail}${note ? `; ${note}` : ""}`)
   }
 }
 const skipApp = (r, runtime, reason, output) => {
@@ -443,7 +541,9 @@ const laneA = async (r) => {
   {
     const candidates = [
       bin("bun"),
-      ...["bun-linux-x64", "bun-linux-x64-baseline", "bun-linux-aarch64"].map((p) => join(scratch, "node_modules/@oven", p, "bin/bun"))
+      ...["bun-linux-x64", "bun-linux-x64-baseline", "bun-linux-aarch64"].map((p) =>
+        join(scratch, "node_modules/@oven", p, "bin/bun")
+      )
     ]
     let bun
     let version = ""
@@ -456,17 +556,27 @@ const laneA = async (r) => {
         break
       }
     }
-    if (bun === undefined) skipApp(r, "bun (app.mjs, FetchHttpClient)", "no runnable bun binary in node_modules (npm package bun)")
-    else await runApp(r, `bun ${version} (app.mjs, FetchHttpClient)`, bun, ["app.mjs"], { env: { BUN_CONFIG_NO_INSTALL: "1" } })
+    if (bun === undefined) {
+      skipApp(r, "bun (app.mjs, FetchHttpClient)", "no runnable bun binary in node_modules (npm package bun)")
+    } else {await runApp(r, `bun ${version} (app.mjs, FetchHttpClient)`, bun, ["app.mjs"], {
+        env: { BUN_CONFIG_NO_INSTALL: "1" }
+      })}
   }
 
   // Deno: the scratch app's node_modules as it is (--node-modules-dir=manual: no install, no registry), no lock file.
   {
     const probe = await run(bin("deno"), ["--version"], { env: cleanEnv, timeoutMs: 20_000 })
-    if (probe.code !== 0) skipApp(r, "deno (app.mjs, FetchHttpClient)", `deno --version: ${exitText(probe)}`, probe.output)
-    else {
+    if (probe.code !== 0) {
+      skipApp(r, "deno (app.mjs, FetchHttpClient)", `deno --version: ${exitText(probe)}`, probe.output)
+    } else {
       const version = probe.stdout.split("\n")[0].replace(/^deno\s+/, "").replace(/\s*\(.*$/, "")
-      await runApp(r, `deno ${version} (app.mjs, FetchHttpClient)`, bin("deno"), ["run", "-A", "--node-modules-dir=manual", "--no-lock", "app.mjs"])
+      await runApp(r, `deno ${version} (app.mjs, FetchHttpClient)`, bin("deno"), [
+        "run",
+        "-A",
+        "--node-modules-dir=manual",
+        "--no-lock",
+        "app.mjs"
+      ])
     }
   }
 
@@ -477,10 +587,19 @@ const laneA = async (r) => {
     if (parts.some((part) => wanted(`${runtime}: ${part}`))) {
       mkdirSync(join(scratch, "page"), { recursive: true })
       cpSync(join(scratch, "index.html"), join(scratch, "page/index.html"))
-      const bundle = await run(bin("esbuild"), ["browser.mjs", "--bundle", "--format=esm", "--platform=browser", "--target=es2022", "--outfile=page/bundle.js", "--log-level=warning"], { cwd: scratch, timeoutMs: 60_000 })
+      const bundle = await run(bin("esbuild"), [
+        "browser.mjs",
+        "--bundle",
+        "--format=esm",
+        "--platform=browser",
+        "--target=es2022",
+        "--outfile=page/bundle.js",
+        "--log-level=warning"
+      ], { cwd: scratch, timeoutMs: 60_000 })
       if (bundle.code !== 0) skipApp(r, runtime, `esbuild: ${exitText(bundle)}`, bundle.output)
-      else if (!existsSync(chromiumPath)) skipApp(r, runtime, `no browser at ${chromiumPath} (run smoke/install-chromium.sh)`)
-      else {
+      else if (!existsSync(chromiumPath)) {
+        skipApp(r, runtime, `no browser at ${chromiumPath} (run smoke/install-chromium.sh)`)
+      } else {
         const size = statSync(join(scratch, "page/bundle.js")).size
         await runApp(r, runtime, process.execPath, ["browser-driver.mjs"], {
           env: { SMOKE_CHROMIUM: chromiumPath },
@@ -495,13 +614,30 @@ const laneA = async (r) => {
   if (emulator !== undefined && wanted("cli: ubiops-effect batch")) {
     const check = "cli: ubiops-effect batch (JSONL through demo/echo)"
     const lines = 50
-    writeFileSync(join(scratch, "in.jsonl"), Array.from({ length: lines }, (_, n) => JSON.stringify({ text: `line ${n}` })).join("\n") + "\n")
+    writeFileSync(
+      join(scratch, "in.jsonl"),
+      Array.from({ length: lines }, (_, n) => JSON.stringify({ text: `line ${n}` })).join("\n") + "\n"
+    )
     rmSync(join(scratch, "out.jsonl"), { force: true })
-    const result = await run(bin("ubiops-effect"), ["batch", "--project", "demo", "--pipeline", "echo", "--input", "in.jsonl", "--output", "out.jsonl", "--no-progress"], { cwd: scratch, env: appEnv, timeoutMs: 60_000 })
-    const out = existsSync(join(scratch, "out.jsonl")) ? readFileSync(join(scratch, "out.jsonl"), "utf8").split("\n").filter(Boolean) : []
+    const result = await run(bin("ubiops-effect"), [
+      "batch",
+      "--project",
+      "demo",
+      "--pipeline",
+      "echo",
+      "--input",
+      "in.jsonl",
+      "--output",
+      "out.jsonl",
+      "--no-progress"
+    ], { cwd: scratch, env: appEnv, timeoutMs: 60_000 })
+    const out = existsSync(join(scratch, "out.jsonl"))
+      ? readFileSync(join(scratch, "out.jsonl"), "utf8").split("\n").filter(Boolean)
+      : []
     if (result.code !== 0) r.fail(check, exitText(result), result.output, result.ms)
-    else if (out.length !== lines) r.fail(check, `${out.length} output lines for ${lines} inputs`, result.output, result.ms)
-    else r.pass(check, result.ms, `${out.length} lines`)
+    else if (out.length !== lines) {
+      r.fail(check, `${out.length} output lines for ${lines} inputs`, result.output, result.ms)
+    } else r.pass(check, result.ms, `${out.length} lines`)
   }
 
   // Internal modules are closed; the public subpaths open, to import and to require.
@@ -522,7 +658,10 @@ const laneA = async (r) => {
         }
         console.log(JSON.stringify(problems))
       })()`
-    const result = await run(process.execPath, ["--input-type=commonjs", "-e", script], { cwd: scratch, timeoutMs: 30_000 })
+    const result = await run(process.execPath, ["--input-type=commonjs", "-e", script], {
+      cwd: scratch,
+      timeoutMs: 30_000
+    })
     let problems
     try {
       problems = JSON.parse(result.stdout.trim().split("\n").pop())
@@ -537,7 +676,11 @@ const laneA = async (r) => {
   for (const name of packages) {
     const check = `publint ${name}`
     if (!wanted(check)) continue
-    const result = await run(bin("publint"), ["run", tarballs[name], "--level", "suggestion"], { cwd: scratch, env: cleanEnv, timeoutMs: 60_000 })
+    const result = await run(bin("publint"), ["run", tarballs[name], "--level", "suggestion"], {
+      cwd: scratch,
+      env: cleanEnv,
+      timeoutMs: 60_000
+    })
     const text = result.output.replace(/\x1b\[[0-9;]*m/g, "")
     const section = (title) => (new RegExp(`${title}:\\n([\\s\\S]*?)(\\n\\S|$)`).exec(text)?.[1] ?? "").trim()
     const errors = section("Errors?")
@@ -546,7 +689,10 @@ const laneA = async (r) => {
     if (result.code !== 0 || errors !== "") r.fail(check, exitText(result), text, result.ms)
     else {
       const counted = (block) => block.split("\n").filter((line) => /^\d+\./.test(line.trim())).length || 1
-      const notes = [warnings && `${counted(warnings)} warning(s)`, suggestions && `${counted(suggestions)} suggestion(s)`].filter(Boolean)
+      const notes = [
+        warnings && `${counted(warnings)} warning(s)`,
+        suggestions && `${counted(suggestions)} suggestion(s)`
+      ].filter(Boolean)
       r.pass(check, result.ms, notes.length > 0 ? notes.join(", ") : "clean")
       if (warnings) r.info(`publint ${name} warnings:\n${tail(warnings, 10)}`)
       if (suggestions) r.info(`publint ${name} suggestions:\n${tail(suggestions, 10)}`)
@@ -559,7 +705,15 @@ const laneA = async (r) => {
     const check = `attw ${name} (node16 CJS and ESM, bundler)`
     if (!wanted(check)) continue
     const entrypoints = [".", ...(modules[name] ?? []).map((module) => `./${module}`)]
-    const result = await run(bin("attw"), [tarballs[name], "--format", "json", "--profile", "node16", "--entrypoints", ...entrypoints], { cwd: scratch, env: cleanEnv, timeoutMs: 120_000 })
+    const result = await run(bin("attw"), [
+      tarballs[name],
+      "--format",
+      "json",
+      "--profile",
+      "node16",
+      "--entrypoints",
+      ...entrypoints
+    ], { cwd: scratch, env: cleanEnv, timeoutMs: 120_000 })
     let report
     try {
       report = JSON.parse(result.stdout)
@@ -571,7 +725,13 @@ const laneA = async (r) => {
     const relevant = problems.filter((problem) => problem.resolutionKind !== "node10")
     const node10 = problems.filter((problem) => problem.resolutionKind === "node10")
     const describe = (list) =>
-      [...new Set(list.map((problem) => `${problem.kind}${problem.entrypoint ? ` at ${problem.entrypoint}` : ""}${problem.resolutionKind ? ` (${problem.resolutionKind})` : ""}`))].slice(0, 12).join("; ")
+      [
+        ...new Set(list.map((problem) =>
+          `${problem.kind}${problem.entrypoint ? ` at ${problem.entrypoint}` : ""}${
+            problem.resolutionKind ? ` (${problem.resolutionKind})` : ""
+          }`
+        ))
+      ].slice(0, 12).join("; ")
     if (relevant.length > 0) r.fail(check, describe(relevant), undefined, result.ms)
     else if (result.code !== 0 && problems.length === 0) r.fail(check, exitText(result), result.output, result.ms)
     else r.pass(check, result.ms, `${entrypoints.length} entrypoints: ${entrypoints.join(" ")}`)
@@ -585,16 +745,29 @@ const laneB = async (r) => {
   // the DOM lib; @effect/platform-node's need @types/ws) is reported as information.
   const typeCheck = async (name, config) => {
     if (!wanted(name)) return false
-    const result = await run(process.execPath, [join(scratch, "node_modules/typescript/bin/tsc"), "-p", config, "--pretty", "false"], { cwd: scratch, timeoutMs: 150_000 })
+    const result = await run(process.execPath, [
+      join(scratch, "node_modules/typescript/bin/tsc"),
+      "-p",
+      config,
+      "--pretty",
+      "false"
+    ], { cwd: scratch, timeoutMs: 150_000 })
     const errors = result.stdout.split("\n").filter((line) => /error TS\d+/.test(line))
     const ours = errors.filter((line) => line.includes("@ubiops-effect/") || !line.startsWith("node_modules/"))
     const others = errors.filter((line) => !ours.includes(line))
     if (result.code === 0) r.pass(name, result.ms)
     else if (ours.length > 0 || errors.length === 0) {
-      r.fail(name, `${exitText(result)}, ${ours.length} errors in @ubiops-effect declarations or the app`, errors.length > 0 ? ours.slice(0, 15).join("\n") : result.output, result.ms)
+      r.fail(
+        name,
+        `${exitText(result)}, ${ours.length} errors in @ubiops-effect declarations or the app`,
+        errors.length > 0 ? ours.slice(0, 15).join("\n") : result.output,
+        result.ms
+      )
     } else r.pass(name, result.ms, `no error in ours; ${others.length} in other packages' declarations`)
     if (others.length > 0) {
-      const packagesOf = [...new Set(others.map((line) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1]))].join(", ")
+      const packagesOf = [...new Set(others.map((line) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(line)?.[1]))].join(
+        ", "
+      )
       r.info(`${others.length} errors in ${packagesOf} declarations, not ours: ${others[0]}`)
     }
     return result.code === 0 || ours.length === 0 && errors.length > 0
@@ -610,7 +783,9 @@ const laneB = async (r) => {
 
 {
   const b = reporter(false)
-  const lanes = [laneA(main), laneB(b)].map((lane) => lane.catch((error) => fail("harness", String(error?.stack ?? error))))
+  const lanes = [laneA(main), laneB(b)].map((lane) =>
+    lane.catch((error) => fail("harness", String(error?.stack ?? error)))
+  )
   await lanes[0]
   b.release()
   await lanes[1]
@@ -625,13 +800,20 @@ if (wanted("help")) {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
   // bash's `time`: wall-clock and CPU (user + system) of the command alone, without the spawn of bash.
   const timed = async (command, args) => {
-    const result = await run("bash", ["-c", 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null 2>&1', "timed", command, ...args], { cwd: scratch, timeoutMs: 15_000 })
+    const result = await run("bash", [
+      "-c",
+      "TIMEFORMAT=\"%3R %3U %3S\"; time \"$@\" >/dev/null 2>&1",
+      "timed",
+      command,
+      ...args
+    ], { cwd: scratch, timeoutMs: 15_000 })
     const [real, user, system] = (/(\d+\.\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(result.stderr) ?? []).slice(1).map(Number)
     return result.code === 0 && real !== undefined ? { wall: real * 1000, cpu: (user + system) * 1000 } : undefined
   }
   const first = await run(bin("ubiops-effect"), ["--help"], { cwd: scratch, timeoutMs: 15_000 })
-  if (first.code !== 0 || !/batch/.test(first.stdout)) fail(check, `--help: ${exitText(first)}, or no "batch" in its output`, first.output, first.ms)
-  else {
+  if (first.code !== 0 || !/batch/.test(first.stdout)) {
+    fail(check, `--help: ${exitText(first)}, or no "batch" in its output`, first.output, first.ms)
+  } else {
     const node = []
     const help = []
     for (let round = 0; round < 5; round++) {
@@ -645,17 +827,20 @@ if (wanted("help")) {
       const nodeMs = median(node.map((t) => t.wall))
       const load = loadavg()[0]
       const cores = availableParallelism()
-      const numbers = `--help ${seconds(helpMs)}, node -e 0 ${seconds(nodeMs)}, difference ${seconds(helpMs - nodeMs)}; ` +
+      const numbers =
+        `--help ${seconds(helpMs)}, node -e 0 ${seconds(nodeMs)}, difference ${seconds(helpMs - nodeMs)}; ` +
         `CPU --help ${seconds(median(help.map((t) => t.cpu)))}, node -e 0 ${seconds(median(node.map((t) => t.cpu)))} ` +
         `(medians of 5; load average ${load.toFixed(1)} on ${cores} cores)`
-      if (helpMs - nodeMs >= helpBudgetMs) fail(check, `${numbers}${load > cores ? " - a loaded machine: run it again on a quiet one" : ""}`)
-      else pass(check, undefined, numbers)
+      if (helpMs - nodeMs >= helpBudgetMs) {
+        fail(check, `${numbers}${load > cores ? " - a loaded machine: run it again on a quiet one" : ""}`)
+      } else pass(check, undefined, numbers)
     }
   }
 
   const emulatorHelp = await run(bin("ubiops-emulator"), ["--help"], { cwd: scratch, timeoutMs: 10_000 })
-  if (emulatorHelp.code !== 0 || !/Usage/.test(emulatorHelp.stdout)) fail("emulator: ubiops-emulator --help", exitText(emulatorHelp), emulatorHelp.output, emulatorHelp.ms)
-  else pass("emulator: ubiops-emulator --help", emulatorHelp.ms)
+  if (emulatorHelp.code !== 0 || !/Usage/.test(emulatorHelp.stdout)) {
+    fail("emulator: ubiops-emulator --help", exitText(emulatorHelp), emulatorHelp.output, emulatorHelp.ms)
+  } else pass("emulator: ubiops-emulator --help", emulatorHelp.ms)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -672,8 +857,9 @@ if (emulator !== undefined) {
   killGroup(emulator.child)
   live.delete(emulator.child)
   if (exit === undefined) fail(check, "still running 5 s after SIGINT (killed)", emulator.output())
-  else if (exit.code !== 0) fail(check, `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ""}`, emulator.output())
-  else pass(check, performance.now() - started)
+  else if (exit.code !== 0) {
+    fail(check, `exit code ${exit.code}${exit.signal ? `, signal ${exit.signal}` : ""}`, emulator.output())
+  } else pass(check, performance.now() - started)
 }
 
 finish()

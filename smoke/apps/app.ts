@@ -1,8 +1,8 @@
 // A typed user app, compiled by the user's own strict tsconfig (tsconfig.nodenext.json: emitted and run on Node;
 // tsconfig.bundler.json and tsconfig.exact.json: type-checked only). Only the packages' .d.ts are seen.
 import { NodeHttpClient } from "@effect/platform-node"
-import { Pipeline, PipelineRequests, UbiOpsError } from "@ubiops-effect/core"
-import type { Models } from "@ubiops-effect/core"
+import { Pipeline, PipelineRequests } from "@ubiops-effect/core"
+import type { Models, UbiOpsError } from "@ubiops-effect/core"
 import { Batch } from "@ubiops-effect/stream"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 
@@ -26,7 +26,11 @@ const Echo: Pipeline.Pipeline<{ readonly text: string }, { readonly text: string
 const client = (withToken: string): Layer.Layer<PipelineRequests.PipelineRequests> =>
   PipelineRequests.layer({ token: Redacted.make(withToken), host }).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-const check = <E>(name: string, effect: Effect.Effect<string, E, PipelineRequests.PipelineRequests>, withToken = token) =>
+const check = <E>(
+  name: string,
+  effect: Effect.Effect<string, E, PipelineRequests.PipelineRequests>,
+  withToken = token
+) =>
   effect.pipe(
     Effect.provide(client(withToken)),
     Effect.timeout("30 seconds"),
@@ -61,14 +65,22 @@ const batch = Effect.gen(function*() {
   return `${count} inputs, each result exactly once (first: ${first?.status ?? "none"})`
 })
 
-const unauthorized: Effect.Effect<string, Exclude<Pipeline.PipelineError, UbiOpsError.Unauthorized>, PipelineRequests.PipelineRequests> =
-  Echo.request({ text: "x" }).pipe(
-    Effect.as("no error"),
-    Effect.catchTag("Unauthorized", (error: UbiOpsError.Unauthorized) => Effect.succeed(`Unauthorized ${error.status}`))
-  )
+const unauthorized: Effect.Effect<
+  string,
+  Exclude<Pipeline.PipelineError, UbiOpsError.Unauthorized>,
+  PipelineRequests.PipelineRequests
+> = Echo.request({ text: "x" }).pipe(
+  Effect.as("no error"),
+  Effect.catchTag("Unauthorized", (error: UbiOpsError.Unauthorized) => Effect.succeed(`Unauthorized ${error.status}`))
+)
 
 const notFound = Effect.gen(function*() {
-  const Missing = Pipeline.make({ ...Echo.target, pipeline: "no-such-pipeline", input: Schema.Struct({ text: Schema.String }), output: Schema.Unknown })
+  const Missing = Pipeline.make({
+    ...Echo.target,
+    pipeline: "no-such-pipeline",
+    input: Schema.Struct({ text: Schema.String }),
+    output: Schema.Unknown
+  })
   const either = yield* Effect.either(Missing.request({ text: "x" }))
   if (Either.isRight(either)) return yield* Effect.die("an unknown pipeline answered")
   const error: Pipeline.PipelineError = either.left

@@ -1,7 +1,7 @@
 // Serves page/ (index.html + the esbuild bundle of browser.mjs) on 127.0.0.1, opens it in the system Chromium
 // through playwright-core (never a downloaded browser), and prints the page's SMOKE lines.
-import { createServer } from "node:http"
 import { readFile } from "node:fs/promises"
+import { createServer } from "node:http"
 import { extname, join } from "node:path"
 import { chromium } from "playwright-core"
 
@@ -38,10 +38,15 @@ let status = 1
 try {
   const page = await browser.newPage()
   page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") console.error(`console.${message.type()}: ${message.text()}`)
+    if (message.type() === "error" || message.type() === "warning") {
+      console.error(`console.${message.type()}: ${message.text()}`)
+    }
   })
   page.on("pageerror", (error) => console.error(`page error: ${error.stack ?? error}`))
-  page.on("requestfailed", (request) => console.error(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
+  page.on(
+    "requestfailed",
+    (request) => console.error(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`)
+  )
   const query = new URLSearchParams({
     host: process.env.UBIOPS_API_HOST,
     token: process.env.UBIOPS_API_TOKEN,

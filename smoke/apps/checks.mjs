@@ -17,7 +17,11 @@ const check = (name, effect, httpLayer, host, token) =>
     Effect.provide(PipelineRequests.layer({ token: Redacted.make(token), host }).pipe(Layer.provide(httpLayer))),
     Effect.timeout("30 seconds"),
     Effect.match({
-      onFailure: (error) => ({ name, ok: false, detail: `${error?._tag ?? "error"}: ${error?.message ?? String(error)}` }),
+      onFailure: (error) => ({
+        name,
+        ok: false,
+        detail: `${error?._tag ?? "error"}: ${error?.message ?? String(error)}`
+      }),
       onSuccess: (detail) => ({ name, ok: true, detail })
     }),
     Effect.catchAllDefect((defect) =>
@@ -53,12 +57,20 @@ const batch = (count) =>
 // A wrong token is Unauthorized (caught by its tag); an unknown pipeline is NotFound (seen through Either).
 const unauthorized = Echo.request({ text: "x" }).pipe(
   Effect.as("no error"),
-  Effect.catchTag("Unauthorized", (error) =>
-    Effect.succeed(error instanceof UbiOpsError.Unauthorized ? "Unauthorized" : "Unauthorized (not instanceof)"))
+  Effect.catchTag(
+    "Unauthorized",
+    (error) =>
+      Effect.succeed(error instanceof UbiOpsError.Unauthorized ? "Unauthorized" : "Unauthorized (not instanceof)")
+  )
 )
 
 const notFound = Effect.gen(function*() {
-  const Missing = Pipeline.make({ ...Echo.target, pipeline: "no-such-pipeline", input: Schema.Struct({ text: Schema.String }), output: Schema.Unknown })
+  const Missing = Pipeline.make({
+    ...Echo.target,
+    pipeline: "no-such-pipeline",
+    input: Schema.Struct({ text: Schema.String }),
+    output: Schema.Unknown
+  })
   const either = yield* Effect.either(Missing.request({ text: "x" }))
   if (Either.isRight(either)) return yield* Effect.die("an unknown pipeline answered")
   if (either.left._tag !== "NotFound") return yield* Effect.die(`expected NotFound, got ${either.left._tag}`)
@@ -74,8 +86,9 @@ export const runChecks = ({ httpLayer, host, token, count = 300 }) =>
         check("typed error", unauthorized, httpLayer, host, `wrong-${token}`),
         check("typed error", notFound, httpLayer, host, token),
         (a, b) =>
-          !a.ok ? a : !b.ok ? b :
-          a.detail !== "Unauthorized"
+          !a.ok ? a : !b.ok ?
+            b :
+            a.detail !== "Unauthorized"
             ? { name: "typed error", ok: false, detail: `wrong token: ${a.detail}` }
             : { name: "typed error", ok: true, detail: "wrong token: Unauthorized, unknown pipeline: NotFound" }
       )
