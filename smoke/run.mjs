@@ -563,20 +563,15 @@ const laneA = async (r) => {
       })}
   }
 
-  // Deno: the scratch app's node_modules as it is (--node-modules-dir=manual: no install, no registry), no lock file.
+  // Deno: `deno run -A app.mjs`, as a user types it. With a package.json beside it, Deno 2 uses the node_modules
+  // that npm made as it is (node-modules-dir "manual"): nothing is fetched (DENO_DIR in the scratch app).
   {
     const probe = await run(bin("deno"), ["--version"], { env: cleanEnv, timeoutMs: 20_000 })
     if (probe.code !== 0) {
       skipApp(r, "deno (app.mjs, FetchHttpClient)", `deno --version: ${exitText(probe)}`, probe.output)
     } else {
       const version = probe.stdout.split("\n")[0].replace(/^deno\s+/, "").replace(/\s*\(.*$/, "")
-      await runApp(r, `deno ${version} (app.mjs, FetchHttpClient)`, bin("deno"), [
-        "run",
-        "-A",
-        "--node-modules-dir=manual",
-        "--no-lock",
-        "app.mjs"
-      ])
+      await runApp(r, `deno ${version} (app.mjs, FetchHttpClient)`, bin("deno"), ["run", "-A", "app.mjs"])
     }
   }
 
@@ -774,7 +769,7 @@ const laneB = async (r) => {
   }
   const nodeNext = "tsc NodeNext (strict, noUncheckedIndexedAccess, verbatimModuleSyntax, skipLibCheck false)"
   const compiled = await typeCheck(nodeNext, "tsconfig.nodenext.json")
-  const then = "tsc NodeNext then node (NodeHttpClient)"
+  const then = "tsc NodeNext then node (layerConfig, NodeHttpClient)"
   if (compiled && existsSync(join(scratch, "build/app.js"))) await runApp(r, then, process.execPath, ["build/app.js"])
   else skipApp(r, then, "not compiled")
   await typeCheck("tsc Bundler type-check (module Preserve, same strict settings)", "tsconfig.bundler.json")

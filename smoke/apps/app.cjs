@@ -37,7 +37,8 @@ const direct = Effect.gen(function*() {
 
 const batch = Effect.gen(function*() {
   const inputs = Array.from({ length: count }, (_, n) => ({ text: `input ${n}` }))
-  const results = Array.from(yield* Stream.runCollect(Batch.run(Echo, inputs)))
+  // The untyped form: a plain target, the raw `result` as output.
+  const results = Array.from(yield* Stream.runCollect(Batch.run({ project: "demo", pipeline: "echo" }, inputs)))
   const seen = new Map()
   for (const result of results) {
     if (result.status !== "completed" || result.output.text !== `input ${result.index}`) {

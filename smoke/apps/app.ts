@@ -4,6 +4,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { Pipeline, PipelineRequests } from "@ubiops-effect/core"
 import type { Models, UbiOpsError } from "@ubiops-effect/core"
 import { Batch } from "@ubiops-effect/stream"
+import type { ConfigError } from "effect"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 
 interface Outcome {
@@ -23,16 +24,17 @@ const Echo: Pipeline.Pipeline<{ readonly text: string }, { readonly text: string
   output: Schema.Struct({ text: Schema.String })
 })
 
+// The README's way: the token and the host from UBIOPS_API_TOKEN and UBIOPS_API_HOST.
+const fromEnv: Layer.Layer<PipelineRequests.PipelineRequests, ConfigError.ConfigError> = PipelineRequests
+  .layerConfig()
+  .pipe(Layer.provide(NodeHttpClient.layerUndici))
+
 const client = (withToken: string): Layer.Layer<PipelineRequests.PipelineRequests> =>
   PipelineRequests.layer({ token: Redacted.make(withToken), host }).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-const check = <E>(
-  name: string,
-  effect: Effect.Effect<string, E, PipelineRequests.PipelineRequests>,
-  withToken = token
-) =>
+const check = <E>(name: string, effect: Effect.Effect<string, E, PipelineRequests.PipelineRequests>) =>
   effect.pipe(
-    Effect.provide(client(withToken)),
+    Effect.provide(fromEnv),
     Effect.timeout("30 seconds"),
     Effect.match({
       onFailure: (error): Outcome => ({ name, ok: false, detail: String(error) }),
