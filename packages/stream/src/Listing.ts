@@ -11,7 +11,12 @@
  * @since 1.0.0
  */
 import type { PipelineRequestList } from "@ubiops-effect/core/Models"
-import { type ListOptions, PipelineRequests, type PipelineTarget, type ReadError } from "@ubiops-effect/core/PipelineRequests"
+import {
+  type ListOptions,
+  PipelineRequests,
+  type PipelineTarget,
+  type ReadError
+} from "@ubiops-effect/core/PipelineRequests"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"

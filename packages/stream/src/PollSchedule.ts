@@ -124,8 +124,7 @@ export const backoff: (options: Resolved, step: number) => number = PollingRule.
  * @since 1.0.0
  * @category utils
  */
-export const delayAfter: (options: Resolved, emptyStreak: number, outcome: Outcome) => number =
-  PollingRule.delayAfter
+export const delayAfter: (options: Resolved, emptyStreak: number, outcome: Outcome) => number = PollingRule.delayAfter
 
 /**
  * The schedule as an Effect `Schedule`: fed with each poll's `Outcome`, it outputs the wait it chose.

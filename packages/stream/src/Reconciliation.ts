@@ -56,7 +56,12 @@
  * @since 1.0.0
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
-import { PipelineRequests, type PipelineTarget, type ReadError, type RequestData } from "@ubiops-effect/core/PipelineRequests"
+import {
+  PipelineRequests,
+  type PipelineTarget,
+  type ReadError,
+  type RequestData
+} from "@ubiops-effect/core/PipelineRequests"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

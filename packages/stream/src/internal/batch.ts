@@ -112,14 +112,14 @@ export const submit = <I, O, E, R>(
       (accepted) => Effect.sync(() => notHandedOn.set(accepted.chunk, accepted.ids))
     ) as Stream.Stream<AcceptedChunk<I>, Exclude<SubmissionError, Checkpoint.CheckpointError> | InputError | E, R> // no checkpoint
     return chunks.pipe(
-        Stream.mapConcatChunk((accepted) => {
-          notHandedOn.delete(accepted.chunk)
-          const submitted = new Array<Submitted<I>>(accepted.ids.length)
-          for (let i = 0; i < accepted.ids.length; i++) {
-            submitted[i] = { index: accepted.start + i, input: accepted.inputs[i], requestId: accepted.ids[i] }
-          }
-          return Chunk.unsafeFromArray(submitted)
-        })
+      Stream.mapConcatChunk((accepted) => {
+        notHandedOn.delete(accepted.chunk)
+        const submitted = new Array<Submitted<I>>(accepted.ids.length)
+        for (let i = 0; i < accepted.ids.length; i++) {
+          submitted[i] = { index: accepted.start + i, input: accepted.inputs[i], requestId: accepted.ids[i] }
+        }
+        return Chunk.unsafeFromArray(submitted)
+      })
     )
   }))
 

@@ -19,7 +19,10 @@ export const integer = (
 ): Effect.Effect<number, InvalidRequest> =>
   Number.isInteger(value) && value >= min && value <= max
     ? Effect.succeed(value)
-    : invalid(operation, `${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`}, got ${value}`)
+    : invalid(
+      operation,
+      `${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`}, got ${value}`
+    )
 
 /** The poll schedule's options in milliseconds. */
 export const schedule = (

@@ -54,13 +54,19 @@ export const stopOutstanding = (outstanding: Outstanding): Effect.Effect<Cancell
   const cancel = (ids: ReadonlyArray<string>) =>
     ids.length === 0
       ? Effect.succeed(emptyReport("cancel", 0))
-      : Effect.provideService(Cancellation.cancelRequests(target, ids, { timeout }), PipelineRequests, outstanding.service)
+      : Effect.provideService(
+        Cancellation.cancelRequests(target, ids, { timeout }),
+        PipelineRequests,
+        outstanding.service
+      )
   const report = mode === "detach"
     ? Effect.map(Effect.zipRight(settle, late), (lateIds) => emptyReport("detach", known.length + lateIds.length))
     : Effect.map(
       Effect.all([cancel(known), Effect.flatMap(Effect.zipRight(settle, late), cancel)], { concurrency: 2 }),
       ([a, b]) => sum(a, b)
     )
-  return Effect.flatMap(report, (stopped) =>
-    Effect.map(outstanding.unknownCreates, (unknownCreates) => ({ ...stopped, unknownCreates })))
+  return Effect.flatMap(
+    report,
+    (stopped) => Effect.map(outstanding.unknownCreates, (unknownCreates) => ({ ...stopped, unknownCreates }))
+  )
 }

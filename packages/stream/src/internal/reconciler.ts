@@ -7,7 +7,13 @@
  * any case.
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
-import type { CreateBatchOptions, PipelineTarget, ReadError, RequestData, Service } from "@ubiops-effect/core/PipelineRequests"
+import type {
+  CreateBatchOptions,
+  PipelineTarget,
+  ReadError,
+  RequestData,
+  Service
+} from "@ubiops-effect/core/PipelineRequests"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -134,7 +140,7 @@ export interface Reconciler {
    * `andThen` runs on the ids when they are all known, in the same uninterruptible step. When the chunk does not
    * finish (a failure, or an interruption: a create in flight is then given up to the grace period, and no new
    * create is sent), `leftover` receives what it left. Interrupted, it returns at once and the chunk ends in its
-   * fiber (see `settle`).
+   * fiber, which belongs to `fibers`.
    */
   readonly create: <B, E2>(
     chunk: number,
@@ -143,9 +149,6 @@ export interface Reconciler {
     andThen: (created: Created) => Effect.Effect<B, E2>,
     leftover: (left: Leftovers) => Effect.Effect<void>
   ) => Effect.Effect<B, ReadError | UncertainCreate | CheckpointError | E2>
-  /** Waits until every chunk has ended (those interrupted while creating, each within the grace period), their
-   * `andThen` or `leftover` done. */
-  readonly settle: Effect.Effect<void>
 }
 
 /** The fibers of chunks of one run, to give to `makeReconciler`; the scope ends those still running. */
@@ -366,5 +369,5 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
         })
       )
 
-    return { create, settle: FiberSet.awaitEmpty(config.fibers) }
+    return { create }
   })
