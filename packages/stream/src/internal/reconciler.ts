@@ -362,7 +362,8 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
             yield* leftover({ ids: known(), unknown: state.uncertain })
             return yield* Exit.isFailure(exit) ? Effect.failCause(exit.cause) : Effect.interrupt
           })
-          const fiber = yield* FiberSet.run(config.fibers, work)
+          // uninterruptible but for the creating: what was made is always handed on, also when the scope closes
+          const fiber = yield* FiberSet.run(config.fibers, Effect.uninterruptible(work))
           return yield* restore(Fiber.join(fiber)).pipe(
             Effect.onInterrupt(() => Deferred.succeed(stopping, undefined))
           )
