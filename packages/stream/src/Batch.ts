@@ -166,8 +166,9 @@ export interface PollOptions {
   readonly window?: number | undefined
   /** Call overrides for the collect calls. */
   readonly collect?: CallOptions | undefined
-  /** A poll round whose collect failed after the client's retries (a 5xx, a lost connection, a rate limit) is made
-   * again this many times, after 1, 2, 4, 8, 16 s, before the stream fails (default 5; polls only read). */
+  /** A poll round whose collect failed after the client's retries (a 5xx, a lost connection, a rate limit; not an
+   * answer that could not be read) is made again this many times, after 1, 2, 4, 8, 16 s, before the stream fails
+   * (default 5; polls only read). Invalid options fail the stream with `InvalidRequest`. */
   readonly pollRetries?: number | undefined
 }
 

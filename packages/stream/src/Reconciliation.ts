@@ -32,6 +32,9 @@
  *    in the checkpoint as for any create. (A create refused for sure, by a rate limit or a refused connection that
  *    outlasted the client's retries, made nothing: it is made again within the same attempts.)
  *
+ * The list and collect calls only read: one that failed after the client's own retries (a 5xx, a lost connection, a
+ * rate limit; not an answer that could not be read) is made again up to 3 times, after 0.5, 1 and 2 s.
+ *
  * Interrupted, a chunk sends no new create; a create in flight may finish, and if it failed ambiguously the chunk
  * looks only at pending and processing requests (what must be cancelled), without waiting for the other creates.
  *
