@@ -168,7 +168,7 @@ export interface PollOptions {
   readonly collect?: CallOptions | undefined
   /** A poll round whose collect failed after the client's retries (a 5xx, a lost connection, a rate limit; not an
    * answer that could not be read) is made again this many times, after 1, 2, 4, 8, 16 s, before the stream fails
-   * (default 5; polls only read). Invalid options fail the stream with `InvalidRequest`. */
+   * (default 5; polls only read). */
   readonly pollRetries?: number | undefined
 }
 
@@ -221,7 +221,8 @@ const readable = <I, E, R>(inputs: Inputs<I, E, R>): Internal.Readable<I, E, R> 
 /**
  * Submits inputs in chunks of at most 250 (one batch create each, `concurrency` at once) and emits one
  * `Submitted` per input, in input order. Inputs are pulled as the stream is consumed. Interrupting cancels
- * (or, with `onInterrupt: "detach"`, leaves) the requests that were created but not emitted yet.
+ * (or, with `onInterrupt: "detach"`, leaves) the requests that were created but not emitted yet. An invalid option
+ * fails the stream with `InvalidRequest`, before anything is sent.
  *
  * @since 1.0.0
  * @category constructors
@@ -244,7 +245,8 @@ export const submit: {
  * Follows requests until they finish and emits each one once, when it is terminal (`completed`, `failed` or
  * `cancelled`), in the order they finish. Polls with `collect`, at most 250 ids a call, only ids not yet
  * terminal, on the adaptive `PollSchedule`. Ids are read as the window allows, so a stream of ids of any
- * length runs in bounded memory. Interrupting leaves the requests alone.
+ * length runs in bounded memory. Interrupting leaves the requests alone. An invalid option fails the stream with
+ * `InvalidRequest`, before anything is sent.
  *
  * @since 1.0.0
  * @category constructors
@@ -273,6 +275,7 @@ export const poll = <E = never, R = never>(
  *   it polls what is outstanding and emits what was not emitted yet.
  *
  * Over a typed `Pipeline`, inputs are encoded with its input schema and outputs decoded with its output schema.
+ * An invalid option fails the stream with `InvalidRequest`, before anything is sent.
  *
  * @since 1.0.0
  * @category constructors
