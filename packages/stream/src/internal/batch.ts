@@ -15,7 +15,7 @@ import type { InputError, PollOptions, Result, RunError, RunOptions, SubmitOptio
 import * as Checkpoint from "../Checkpoint.js"
 import { Estimates } from "../PollingRule.js"
 import * as PollSchedule from "../PollSchedule.js"
-import type * as Reconciliation from "../Reconciliation.js"
+import * as Reconciliation from "../Reconciliation.js"
 import { maxItemsPerCall } from "./limits.js"
 import * as Validate from "./options.js"
 import { stopOutstanding } from "./outstanding.js"
@@ -42,7 +42,13 @@ export type Readable<I, E, R> = Iterable<I> | Stream.Stream<I, E | InputError, R
 const submissionSettings = (operation: string, options: SubmitOptions | undefined) =>
   Effect.all({
     chunkSize: Validate.integer(operation, "chunkSize", options?.chunkSize ?? defaults.chunkSize, 1, maxItemsPerCall),
-    concurrency: Validate.integer(operation, "concurrency", options?.concurrency ?? defaults.concurrency, 1)
+    concurrency: Validate.integer(operation, "concurrency", options?.concurrency ?? defaults.concurrency, 1),
+    maxAttempts: Validate.integer(
+      operation,
+      "reconcile.maxAttempts",
+      options?.reconcile?.maxAttempts ?? Reconciliation.defaults.maxAttempts,
+      1
+    )
   })
 
 const pollSettings = (operation: string, options: Omit<PollOptions, "window"> | undefined) =>
