@@ -63,17 +63,10 @@ const pollSettings = (operation: string, options: Omit<PollOptions, "window"> | 
     pollRetries: Validate.integer(operation, "pollRetries", options?.pollRetries ?? defaults.pollRetries, 0)
   })
 
-export const submit = <I, O, E, R>(
-  target: Target<I, O>,
-  inputs: Readable<I, E, R>,
-  options: SubmitOptions | undefined
-): Stream.Stream<
-  Submitted<I>,
-  ReadError | Reconciliation.UncertainCreate | InputError | E,
-  PipelineRequests | R
-> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    const { chunkSize, concurrency } = yield* submissionSettings("Batch.submit", options)
+/** The submission of `submit` and `run`, its fibers in the stream's scope, with the settings it was made with. */
+const openSubmission = <I, O>(operation: string, target: Target<I, O>, options: SubmitOptions | undefined) =>
+  Effect.gen(function*() {
+    const { chunkSize, concurrency } = yield* submissionSettings(operation, options)
     const service = yield* PipelineRequests
     const pipelineTarget = targetOf(target)
     const interruptTimeout = options?.interruptTimeout ?? defaults.interruptTimeout
@@ -87,6 +80,24 @@ export const submit = <I, O, E, R>(
       reconcile: options?.reconcile,
       grace: interruptTimeout
     })
+    return { chunkSize, concurrency, interruptTimeout, pipelineTarget, service, submission }
+  })
+
+export const submit = <I, O, E, R>(
+  target: Target<I, O>,
+  inputs: Readable<I, E, R>,
+  options: SubmitOptions | undefined
+): Stream.Stream<
+  Submitted<I>,
+  ReadError | Reconciliation.UncertainCreate | InputError | E,
+  PipelineRequests | R
+> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const { interruptTimeout, pipelineTarget, service, submission } = yield* openSubmission(
+      "Batch.submit",
+      target,
+      options
+    )
     /** Chunks created and not emitted yet. */
     const notHandedOn = new Map<number, ReadonlyArray<string>>()
     const takeNotHandedOn = Effect.map(submission.takeLeftovers, (leftovers) => {
@@ -180,7 +191,11 @@ export const run = <I, O, E, R>(
 ): Stream.Stream<Result<I, unknown>, RunError | E, PipelineRequests | R> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const operation = "Batch.run"
-    const { chunkSize, concurrency } = yield* submissionSettings(operation, options)
+    const { chunkSize, concurrency, interruptTimeout, pipelineTarget, service, submission } = yield* openSubmission(
+      operation,
+      target,
+      options
+    )
     const settings = yield* pollSettings(operation, options)
     const windowSize = yield* Validate.integer(operation, "window", options?.window ?? defaults.window, 1)
     yield* Validate.check(
@@ -188,24 +203,11 @@ export const run = <I, O, E, R>(
       windowSize >= chunkSize,
       () => `window (${windowSize}) must hold at least one chunk (${chunkSize})`
     )
-    const service = yield* PipelineRequests
-    const pipelineTarget = targetOf(target)
-    const interruptTimeout = options?.interruptTimeout ?? defaults.interruptTimeout
     const progressTotal = options?.progress === undefined
       ? undefined
       : (yield* SubscriptionRef.get(options.progress)).total
     const tracker = new Tracker(options?.progress, options?.total ?? total ?? progressTotal)
     const follower = yield* makeFollower<I>(windowSize, settings.schedule)
-    const submission = yield* makeSubmission<I>({
-      service,
-      target: pipelineTarget,
-      chunkSize,
-      concurrency,
-      encode: encoder(target),
-      createOptions: options?.create,
-      reconcile: options?.reconcile,
-      grace: interruptTimeout
-    })
     const takeUnfollowed = Effect.map(
       Effect.zip(follower.takeDelivered, submission.takeLeftovers),
       ([delivered, leftovers]) => delivered.concat(leftovers)
