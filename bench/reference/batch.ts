@@ -3,12 +3,20 @@
  *
  * Inputs are pulled lazily from an iterable in chunks of `chunkSize`; a chunk is created once its inputs fit in
  * the window (`window` requests created and not yet emitted), with at most `concurrency` creates in flight.
- * A poll loop runs beside it with the same rule as `Batch.run` (see `rule.ts`): each round waits as the schedule
+ * A poll loop runs beside it with the same rule as `Batch.run` (the stream package's `PollingRule`, which imports
+ * nothing, so the reference loads no Effect): each round waits as the schedule
  * says, polls the ids the window plans (at most `pollConcurrency` collects of at most 250 ids, at once), and hands
  * the finished requests to the consumer in one array per round, in completion order.
  */
+import {
+  defaultSchedule,
+  Estimates,
+  Pacer,
+  type ScheduleOptions,
+  Tracked,
+  Window
+} from "@ubiops-effect/stream/PollingRule"
 import type { Detail, ReferenceClient, Target } from "./http.js"
-import { defaultSchedule, Estimates, Schedule, type ScheduleOptions, Tracked, Window } from "./rule.js"
 
 export interface BatchOptions {
   readonly chunkSize: number
@@ -75,7 +83,7 @@ export const runBatch = async <I>(
   const permits = new Permits(options.window)
   const schedule = options.schedule ?? defaultSchedule
   const window = new Window<I, Detail>(new Estimates(), schedule, 250)
-  const driver = new Schedule(schedule)
+  const driver = new Pacer(schedule)
   const mailbox: Array<Accepted<I>> = []
   let ended = false
   let failure: { readonly error: unknown } | undefined
@@ -137,6 +145,7 @@ export const runBatch = async <I>(
           accepted.ids[i],
           accepted.start + i,
           accepted.inputs[i],
+          0,
           accepted.created
         )
         if (!window.add(tracked)) duplicates++

@@ -9,6 +9,7 @@ import { PipelineRequests, type PipelineTarget } from "@ubiops-effect/core/Pipel
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { runBounded } from "./internal/interruption.js"
+import { maxItemsPerCall } from "./internal/limits.js"
 
 /**
  * What happened to the requests a run left unfinished when it stopped early.
@@ -57,7 +58,6 @@ export const defaults = {
   concurrency: 4
 } as const
 
-const maxIds = 250
 const maxErrors = 5
 
 /**
@@ -81,8 +81,8 @@ export const cancelRequests = (
       if (errors.size < maxErrors) errors.add(error.message)
     }
     const groups: Array<ReadonlyArray<string>> = []
-    for (let start = 0; start < requestIds.length; start += maxIds) {
-      groups.push(requestIds.slice(start, start + maxIds))
+    for (let start = 0; start < requestIds.length; start += maxItemsPerCall) {
+      groups.push(requestIds.slice(start, start + maxItemsPerCall))
     }
     let settled = 0
     const cancelGroup = (ids: ReadonlyArray<string>) =>

@@ -30,6 +30,7 @@ import type { PipelineTarget } from "@ubiops-effect/core/PipelineRequests"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /**
  * Where to keep the checkpoint of a run.
@@ -124,16 +125,6 @@ export interface Checkpoint {
   readonly finish: Effect.Effect<void, CheckpointError>
 }
 
-interface Meta {
-  readonly version: 1
-  readonly project: string
-  readonly pipeline: string
-  readonly pipelineVersion: string | null
-  readonly chunkSize: number
-  readonly done: number
-  readonly complete: boolean
-}
-
 interface ChunkEmissions {
   readonly size: number
   readonly emitted: Uint8Array
@@ -155,34 +146,37 @@ const decodeEmitted = (text: string): Uint8Array => {
   return emitted
 }
 
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
+/** The run key's record, written once when the run starts. */
+const Meta = Schema.Struct({
+  version: Schema.Literal(1),
+  project: Schema.String,
+  pipeline: Schema.String,
+  pipelineVersion: Schema.NullOr(Schema.String),
+  chunkSize: Schema.Number,
+  done: Schema.Number,
+  complete: Schema.Boolean
+})
 
-const isMeta = (u: unknown): u is Meta =>
-  typeof u === "object" && u !== null && (u as Meta).version === 1 && typeof (u as Meta).chunkSize === "number" &&
-  typeof (u as Meta).done === "number"
+/** A progress slot (`K/d/0`, `K/d/1`). */
+const ProgressSlot = Schema.Struct({ seq: Schema.Number, done: Schema.Number, complete: Schema.Boolean })
+type ProgressSlot = typeof ProgressSlot.Type
 
-interface Progress {
-  readonly seq: number
-  readonly done: number
-  readonly complete: boolean
-}
+const finiteOrNull = Schema.NullOr(Schema.Number.pipe(Schema.finite()))
 
-const isProgress = (u: unknown): u is Progress =>
-  typeof u === "object" && u !== null && typeof (u as Progress).seq === "number" &&
-  typeof (u as Progress).done === "number" && typeof (u as Progress).complete === "boolean"
+/** An attempt's intent (`K/i/n/a`). */
+const StoredIntent = Schema.Struct({
+  first: Schema.Number,
+  last: Schema.Number,
+  offsetLow: finiteOrNull,
+  offsetHigh: finiteOrNull,
+  concurrency: Schema.Number
+})
 
-const isFiniteOrNull = (u: unknown) => u === null || (typeof u === "number" && Number.isFinite(u))
+/** The ids of a chunk (`K/c/n`). */
+const ChunkIds = Schema.Struct({ ids: Schema.Array(Schema.String) })
 
-const isIntent = (u: unknown): u is Intent =>
-  typeof u === "object" && u !== null && typeof (u as Intent).first === "number" &&
-  typeof (u as Intent).last === "number" && isFiniteOrNull((u as Intent).offsetLow) &&
-  isFiniteOrNull((u as Intent).offsetHigh) && typeof (u as Intent).concurrency === "number"
+/** Which results of a chunk were emitted (`K/e/n`): plain text, one `0` or `1` per input. */
+const Emitted = Schema.String.pipe(Schema.pattern(/^[01]+$/))
 
 /**
  * Opens the checkpoint of a run: reads what a previous run of the key recorded (and checks that it was for the
@@ -210,11 +204,29 @@ export const open = (
         (value) => Option.isSome(value) && value.value !== "" ? value.value : undefined
       )
 
-    const stored = yield* read(key, "the checkpoint")
-    let meta: Meta
+    /** A JSON record through its schema; `undefined` when absent or empty, `None` when it does not decode. */
+    const readRecord = <A, I>(schema: Schema.Schema<A, I>, storeKey: string, what: string) =>
+      Effect.map(read(storeKey, what), (text) =>
+        text === undefined ? undefined : Schema.decodeUnknownOption(Schema.parseJson(schema))(text))
+    const readOrFail = <A, I>(schema: Schema.Schema<A, I>, storeKey: string, what: string) =>
+      Effect.flatMap(readRecord(schema, storeKey, what), (record) =>
+        record === undefined
+          ? Effect.succeed(undefined)
+          : Option.match(record, {
+            onNone: () =>
+              new CheckpointError({ key, reason: `${what} is not readable` }),
+            onSome: Effect.succeed
+          }))
+    const writeRecord = <A, I>(schema: Schema.Schema<A, I>, storeKey: string, value: A, what: string) =>
+      Effect.flatMap(
+        Effect.mapError(Schema.encode(Schema.parseJson(schema))(value), failed(`cannot encode ${what}`)),
+        (text) => Effect.mapError(store.set(storeKey, text), failed(`cannot write ${what}`))
+      )
+
+    const stored = yield* readOrFail(Meta, key, "the stored checkpoint")
+    let meta: typeof Meta.Type
     if (stored !== undefined) {
-      const parsed = parseJson(stored)
-      if (!isMeta(parsed)) return yield* new CheckpointError({ key, reason: "the stored checkpoint is not readable" })
+      const parsed = stored
       const sameTarget = parsed.project === run.target.project && parsed.pipeline === run.target.pipeline &&
         parsed.pipelineVersion === (run.target.version ?? null)
       if (!sameTarget || parsed.chunkSize !== run.chunkSize) {
@@ -235,31 +247,24 @@ export const open = (
         done: 0,
         complete: false
       }
-      yield* Effect.mapError(store.set(key, JSON.stringify(meta)), failed("cannot write the checkpoint"))
+      yield* writeRecord(Meta, key, meta, "the checkpoint")
     }
 
     // the progress: the readable slot with the higher seq (a record of the first version keeps it in `K`)
-    let progress: Progress = { seq: 0, done: meta.done, complete: meta.complete }
+    let progress: ProgressSlot = { seq: 0, done: meta.done, complete: meta.complete }
     if (stored !== undefined) {
       for (const slot of [0, 1]) {
-        const slotProgress = parseJson((yield* read(progressKey(slot), "the checkpoint")) ?? "")
-        if (isProgress(slotProgress) && slotProgress.seq > progress.seq) progress = slotProgress
+        const slotProgress = yield* readRecord(ProgressSlot, progressKey(slot), "the checkpoint")
+        if (slotProgress !== undefined && Option.isSome(slotProgress) && slotProgress.value.seq > progress.seq) {
+          progress = slotProgress.value
+        }
       }
     }
 
     const chunks = new Map<number, ChunkEmissions>()
     let done = progress.done
 
-    const readIds = (n: number) =>
-      Effect.gen(function*() {
-        const text = yield* read(chunkKey(n), `chunk ${n}`)
-        if (text === undefined) return undefined
-        const parsed = parseJson(text) as { ids?: unknown } | undefined
-        if (!Array.isArray(parsed?.ids) || !parsed.ids.every((id) => typeof id === "string")) {
-          return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
-        }
-        return parsed.ids as Array<string>
-      })
+    const readIds = (n: number) => Effect.map(readOrFail(ChunkIds, chunkKey(n), `chunk ${n}`), (record) => record?.ids)
 
     /** The intents of chunk `n`, attempt by attempt, merged (undefined when there is none). */
     const readIntents = (n: number) =>
@@ -267,10 +272,8 @@ export const open = (
         let merged: Intent | undefined
         let attempts = 0
         for (let attempt = 1;; attempt++) {
-          const text = yield* read(intentKey(n, attempt), `chunk ${n}`)
-          if (text === undefined) break
-          const intent = parseJson(text)
-          if (!isIntent(intent)) return yield* new CheckpointError({ key, reason: `chunk ${n} is not readable` })
+          const intent: Intent | undefined = yield* readOrFail(StoredIntent, intentKey(n, attempt), `chunk ${n}`)
+          if (intent === undefined) break
           attempts = attempt
           merged = merged === undefined ? intent : {
             ...intent,
@@ -312,26 +315,23 @@ export const open = (
       Effect.gen(function*() {
         const ids = yield* readIds(n)
         if (ids === undefined) return Option.none<RecordedChunk>()
-        const emitted = yield* read(emittedKey(n), `chunk ${n}`)
+        const emitted = Option.flatMap(
+          Option.fromNullable(yield* read(emittedKey(n), `chunk ${n}`)),
+          Schema.decodeUnknownOption(Emitted)
+        )
         // emissions cut short by a crash read as none: those results are emitted again (at least once)
-        return Option.some<RecordedChunk>({
-          ids,
-          emitted: emitted !== undefined && /^[01]+$/.test(emitted) ? decodeEmitted(emitted) : undefined
-        })
+        return Option.some<RecordedChunk>({ ids, emitted: Option.getOrUndefined(Option.map(emitted, decodeEmitted)) })
       })
 
     const recordIntent = (n: number, intent: Intent) =>
       Effect.suspend(() => {
         const attempt = (intentKeys.get(n) ?? 0) + 1
         intentKeys.set(n, attempt)
-        return Effect.mapError(
-          store.set(intentKey(n, attempt), JSON.stringify(intent)),
-          failed(`cannot record the intent of chunk ${n}`)
-        )
+        return writeRecord(StoredIntent, intentKey(n, attempt), intent, `the intent of chunk ${n}`)
       })
 
     const recordAccepted = (n: number, ids: ReadonlyArray<string>) =>
-      Effect.mapError(store.set(chunkKey(n), JSON.stringify({ ids })), failed(`cannot record chunk ${n}`))
+      writeRecord(ChunkIds, chunkKey(n), { ids }, `chunk ${n}`)
 
     const track = (n: number, size: number, emitted: Uint8Array | undefined) => {
       const state: ChunkEmissions = {
@@ -396,10 +396,7 @@ export const open = (
     const writeProgress = (complete: boolean) =>
       Effect.suspend(() => {
         progress = { seq: progress.seq + 1, done, complete }
-        return Effect.mapError(
-          store.set(progressKey(progress.seq % 2), JSON.stringify(progress)),
-          failed("cannot write the checkpoint")
-        )
+        return writeRecord(ProgressSlot, progressKey(progress.seq % 2), progress, "the checkpoint")
       })
 
     const finish = Effect.zipRight(commit, writeProgress(true))

@@ -1,5 +1,6 @@
 /**
- * When to poll next: the adaptive schedule of `Batch.poll` and `Batch.run`.
+ * When to poll next: the adaptive schedule of `Batch.poll` and `Batch.run`, as an Effect `Schedule` over the
+ * waits of `PollingRule`.
  *
  * Each poll reports how many requests it found finished and, once the client has seen requests finish,
  * how long until the next unfinished request is predicted to finish (from the server's `time_started` and
@@ -9,11 +10,14 @@
  *
  * @since 1.0.0
  */
+import { InvalidRequest } from "@ubiops-effect/core/UbiOpsError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
+import * as PollingRule from "./PollingRule.js"
 
 /**
  * @since 1.0.0
@@ -35,7 +39,7 @@ export interface Options {
 }
 
 /**
- * The defaults: 200 ms, doubling, up to 5 s; 100 ms margin; 1 s coalescing.
+ * The defaults: 200 ms, doubling, up to 5 s; 100 ms margin; 1 s coalescing (`PollingRule.defaultSchedule`).
  *
  * @since 1.0.0
  * @category constants
@@ -54,19 +58,16 @@ export const defaults: Options = {
  * @since 1.0.0
  * @category models
  */
-export interface Resolved {
-  readonly initialDelay: number
-  readonly factor: number
-  readonly maxDelay: number
-  readonly margin: number
-  readonly coalesce: number
-}
+export type Resolved = PollingRule.ScheduleOptions
 
 /**
+ * The options in milliseconds, or `InvalidRequest` naming what is wrong (a `factor` below 1, or not
+ * `0 <= initialDelay <= maxDelay`).
+ *
  * @since 1.0.0
  * @category constructors
  */
-export const resolve = (options: Partial<Options> | undefined): Resolved => {
+export const validate = (options: Partial<Options> | undefined): Either.Either<Resolved, InvalidRequest> => {
   const merged = { ...defaults, ...options }
   const resolved: Resolved = {
     initialDelay: Duration.toMillis(merged.initialDelay),
@@ -75,12 +76,21 @@ export const resolve = (options: Partial<Options> | undefined): Resolved => {
     margin: Duration.toMillis(merged.margin),
     coalesce: Duration.toMillis(merged.coalesce)
   }
-  if (!(resolved.factor >= 1)) throw new RangeError(`PollSchedule: factor must be at least 1, got ${resolved.factor}`)
-  if (!(resolved.initialDelay >= 0 && resolved.maxDelay >= resolved.initialDelay)) {
-    throw new RangeError("PollSchedule: need 0 <= initialDelay <= maxDelay")
-  }
-  return resolved
+  const problem = PollingRule.scheduleProblem(resolved)
+  return problem === undefined
+    ? Either.right(resolved)
+    : Either.left(new InvalidRequest({ operation: "PollSchedule", reason: problem }))
 }
+
+/**
+ * The options in milliseconds. Invalid options throw a `RangeError` here, as this is a plain function: `Batch.poll`
+ * and `Batch.run` check them with `validate` first and fail with `InvalidRequest`.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const resolve = (options: Partial<Options> | undefined): Resolved =>
+  Either.getOrThrowWith(validate(options), (error) => new RangeError(`PollSchedule: ${error.reason}`))
 
 /**
  * What one round found: how many requests it polled (0 when it only waited for new requests), how many of
@@ -90,11 +100,7 @@ export const resolve = (options: Partial<Options> | undefined): Resolved => {
  * @since 1.0.0
  * @category models
  */
-export interface Outcome {
-  readonly polled: number
-  readonly finished: number
-  readonly predictedMillis: number | undefined
-}
+export type Outcome = PollingRule.Outcome
 
 /**
  * How many polls in a row found nothing, after this outcome.
@@ -102,8 +108,7 @@ export interface Outcome {
  * @since 1.0.0
  * @category utils
  */
-export const nextEmptyStreak = (emptyStreak: number, outcome: Outcome): number =>
-  outcome.polled === 0 ? emptyStreak : outcome.finished > 0 ? 0 : emptyStreak + 1
+export const nextEmptyStreak: (emptyStreak: number, outcome: Outcome) => number = PollingRule.nextEmptyStreak
 
 /**
  * The `n`-th step of the backoff (0 is `initialDelay`), capped at `maxDelay`.
@@ -111,8 +116,7 @@ export const nextEmptyStreak = (emptyStreak: number, outcome: Outcome): number =
  * @since 1.0.0
  * @category utils
  */
-export const backoff = (options: Resolved, step: number): number =>
-  Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, step))
+export const backoff: (options: Resolved, step: number) => number = PollingRule.backoff
 
 /**
  * The wait after a poll, given how many polls in a row (this one included) found nothing.
@@ -120,10 +124,7 @@ export const backoff = (options: Resolved, step: number): number =>
  * @since 1.0.0
  * @category utils
  */
-export const delayAfter = (options: Resolved, emptyStreak: number, outcome: Outcome): number =>
-  outcome.predictedMillis === undefined
-    ? backoff(options, emptyStreak)
-    : Math.min(options.maxDelay, Math.max(0, outcome.predictedMillis))
+export const delayAfter: (options: Resolved, emptyStreak: number, outcome: Outcome) => number = PollingRule.delayAfter
 
 /**
  * The schedule as an Effect `Schedule`: fed with each poll's `Outcome`, it outputs the wait it chose.

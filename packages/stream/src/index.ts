@@ -31,3 +31,18 @@ export * as Progress from "./Progress.js"
  * @since 1.0.0
  */
 export * as Reconciliation from "./Reconciliation.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Listing from "./Listing.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as PollingRule from "./PollingRule.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Streaming from "./Streaming.js"

@@ -2,23 +2,11 @@ import { assert, describe, it } from "@effect/vitest"
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import { PipelineRequests } from "@ubiops-effect/core/PipelineRequests"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
-import { Chunk, Effect, Fiber, Option, Stream, TestClock } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
 import { demoEcho, demoSleep } from "./utils/projects.js"
 import { Recorder } from "./utils/Recorder.js"
-
-/** Runs `effect` on the TestClock, moving time on by `step` until it is done (at most `limit` of test time). */
-const onTestClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step = 50, limit = 600_000) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    for (let elapsed = 0; elapsed <= limit; elapsed += step) {
-      const exit = yield* Fiber.poll(fiber)
-      if (Option.isSome(exit)) return yield* exit.value
-      yield* TestClock.adjust(step)
-      yield* Effect.yieldNow()
-    }
-    return yield* Effect.dieMessage(`not done after ${limit} ms of test time`)
-  })
+import { onTestClock } from "./utils/testClock.js"
 
 const gaps = (times: ReadonlyArray<number>) => times.slice(1).map((time, i) => time - times[i])
 

@@ -8,6 +8,7 @@ import * as Batch from "../src/Batch.js"
 import * as Progress from "../src/Progress.js"
 import { demoEcho, demoSleep, maybeFail, testProject } from "./utils/projects.js"
 import { Recorder } from "./utils/Recorder.js"
+import { onTestClock } from "./utils/testClock.js"
 
 const emulator = Emulator.layerPipelineRequests({ projects: [testProject] })
 
@@ -52,8 +53,8 @@ describe("Batch.run", () => {
       })
     }).pipe(Effect.provide(emulator)))
 
-  it.live("makes a failed pipeline run a result with its error message, and goes on", () =>
-    Effect.gen(function*() {
+  it.effect("makes a failed pipeline run a result with its error message, and goes on", () =>
+    onTestClock(Effect.gen(function*() {
       const inputs = Array.from({ length: 600 }, (_, n) => ({ n, fail: n % 7 === 0 }))
       const results = Chunk.toReadonlyArray(yield* Stream.runCollect(Batch.run(maybeFail, inputs)))
       assert.strictEqual(results.length, 600)
@@ -69,10 +70,10 @@ describe("Batch.run", () => {
         }
       }
       assert.strictEqual(results.filter((result) => result.status === "failed").length, 86)
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
-  it.live("decodes outputs over a typed Pipeline, and turns a failed run or a bad output into a typed failure", () =>
-    Effect.gen(function*() {
+  it.effect("decodes outputs over a typed Pipeline, and turns a failed run or a bad output into a typed failure", () =>
+    onTestClock(Effect.gen(function*() {
       const Double = Pipeline.make({
         ...maybeFail,
         input: Schema.Struct({ n: Schema.Number, fail: Schema.optional(Schema.Boolean) }),
@@ -99,7 +100,7 @@ describe("Batch.run", () => {
       const [wrong] = yield* Stream.runCollect(Batch.run(Wrong, [{ n: 1 }])).pipe(Effect.map(Chunk.toReadonlyArray))
       assert.strictEqual(wrong.status, "failed")
       if (wrong.status === "failed") assert.strictEqual(wrong.error?._tag, "OutputDecodeError")
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
   it.live("submits in chunks of at most chunkSize with at most `concurrency` creates in flight", () =>
     Effect.gen(function*() {
@@ -147,8 +148,8 @@ describe("Batch.run", () => {
       assert.isAtMost(maxPulledAhead, 500 + 100 + 4096)
     }).pipe(Effect.provide(emulator)))
 
-  it.live("takes inputs from an AsyncIterable and from a Stream", () =>
-    Effect.gen(function*() {
+  it.effect("takes inputs from an AsyncIterable and from a Stream", () =>
+    onTestClock(Effect.gen(function*() {
       async function* asyncInputs() {
         for (let n = 0; n < 300; n++) yield { n }
       }
@@ -161,10 +162,10 @@ describe("Batch.run", () => {
         Batch.run(demoEcho, Stream.range(1, 300).pipe(Stream.map((n) => ({ n }))))
       )
       assert.strictEqual(fromStream, 300)
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
-  it.live("fails on an API error that survives the retries, after cancelling what is outstanding", () =>
-    Effect.gen(function*() {
+  it.effect("fails on an API error that survives the retries, after cancelling what is outstanding", () =>
+    onTestClock(Effect.gen(function*() {
       const recorder = new Recorder()
       const boom = new ServerError({
         operation: "pipelineRequestsBatchGet",
@@ -195,10 +196,10 @@ describe("Batch.run", () => {
       const snapshot = yield* SubscriptionRef.get(progress)
       assert.strictEqual(snapshot.phase, "failed")
       assert.strictEqual(snapshot.interruption?.cancelled, 40)
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
-  it.live("makes a poll round again when its collect failed after the client's retries, and goes on", () =>
-    Effect.gen(function*() {
+  it.effect("makes a poll round again when its collect failed after the client's retries, and goes on", () =>
+    onTestClock(Effect.gen(function*() {
       const recorder = new Recorder()
       const boom = new ServerError({
         operation: "pipelineRequestsBatchGet",
@@ -216,10 +217,10 @@ describe("Batch.run", () => {
         Effect.provideService(PipelineRequests, service)
       )
       assert.strictEqual(new Set(Chunk.toReadonlyArray(results).map((result) => result.index)).size, 600)
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
-  it.live("reports progress while it goes and at the end", () =>
-    Effect.gen(function*() {
+  it.effect("reports progress while it goes and at the end", () =>
+    onTestClock(Effect.gen(function*() {
       const progress = yield* Progress.make()
       const snapshots: Array<Progress.Snapshot> = []
       const inputs = Array.from({ length: 1_000 }, (_, n) => ({ n, fail: n % 10 === 0 }))
@@ -244,18 +245,18 @@ describe("Batch.run", () => {
         assert.isAtMost(snapshots[i].emitted, snapshots[i].submitted)
       }
       assert.isTrue(snapshots.some((s) => s.phase === "running" && s.emitted < 1_000))
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
-  it.live("ends at once with no inputs", () =>
-    Effect.gen(function*() {
+  it.effect("ends at once with no inputs", () =>
+    onTestClock(Effect.gen(function*() {
       const progress = yield* Progress.make()
       assert.strictEqual(yield* Stream.runCount(Batch.run(demoEcho, [], { progress })), 0)
       assert.strictEqual((yield* SubscriptionRef.get(progress)).phase, "completed")
       assert.strictEqual((yield* Emulator.stats).created.total, 0)
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 
-  it.live("Batch.poll leaves the requests alone when stopped", () =>
-    Effect.gen(function*() {
+  it.effect("Batch.poll leaves the requests alone when stopped", () =>
+    onTestClock(Effect.gen(function*() {
       const service = yield* PipelineRequests
       const created = yield* service.createBatch(
         demoSleep,
@@ -266,5 +267,5 @@ describe("Batch.run", () => {
       const stats = yield* Emulator.stats
       assert.strictEqual(stats.statuses.cancelled, 0)
       assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 4)
-    }).pipe(Effect.provide(emulator)))
+    })).pipe(Effect.provide(emulator)))
 })

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Schedule, TestClock } from "effect"
+import * as PollingRule from "../src/PollingRule.js"
 import * as PollSchedule from "../src/PollSchedule.js"
 
 const nothing: PollSchedule.Outcome = { polled: 250, finished: 0, predictedMillis: undefined }
@@ -56,4 +57,22 @@ describe("PollSchedule", () => {
     assert.throws(() => PollSchedule.resolve({ factor: 0.5 }))
     assert.throws(() => PollSchedule.resolve({ initialDelay: "10 seconds", maxDelay: "1 second" }))
   })
+})
+
+describe("PollingRule.Pacer", () => {
+  it.effect("waits as PollSchedule.make does, without Effect", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<PollSchedule.Outcome> = [
+        { polled: 0, finished: 0, predictedMillis: undefined },
+        nothing,
+        nothing,
+        { polled: 250, finished: 20, predictedMillis: 1_900 },
+        { polled: 250, finished: 0, predictedMillis: -5 },
+        { polled: 0, finished: 0, predictedMillis: 9_000 },
+        ...Array.from({ length: 8 }, () => nothing)
+      ]
+      const pacer = new PollingRule.Pacer(PollingRule.defaultSchedule)
+      assert.deepStrictEqual(PollSchedule.resolve(undefined), PollingRule.defaultSchedule)
+      assert.deepStrictEqual(yield* waits(outcomes), outcomes.map((outcome) => pacer.next(outcome)))
+    }))
 })

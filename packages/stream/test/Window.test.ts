@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PipelineRequestDetail } from "@ubiops-effect/core/Models"
-import { Estimates } from "../src/internal/estimates.js"
-import { Tracked, Window } from "../src/internal/window.js"
+import { Estimates, Tracked, Window } from "../src/PollingRule.js"
 import * as PollSchedule from "../src/PollSchedule.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()

@@ -1,4 +1,19 @@
 /**
+ * The estimates of the polling rule (see `PollingRule`). Like it, this module imports nothing.
+ */
+
+const smoothing = 0.2
+
+const smooth = (current: number, sample: number): number =>
+  Number.isNaN(current) ? sample : current + smoothing * (sample - current)
+
+/** A server timestamp in epoch milliseconds, NaN when absent or unreadable. */
+export const parseMillis = (timestamp: string | null | undefined): number => {
+  if (timestamp === null || timestamp === undefined) return Number.NaN
+  return Date.parse(timestamp)
+}
+
+/**
  * What the client learns from the server's timestamps: how long requests run (`time_started` to
  * `time_completed`), how long they take from creation to the end (`time_created` to `time_completed`), and how
  * far the server's clock is from ours.
@@ -11,14 +26,6 @@
  * the midpoint, creates slowed down by a busy client (480 ms: bounds [-29, 421] ms for clocks that agree) made
  * every poll about 100 ms early, and every wave of results took two polls.
  */
-
-const smoothing = 0.2
-
-export const parseMillis = (timestamp: string | null | undefined): number => {
-  if (timestamp === null || timestamp === undefined) return Number.NaN
-  return Date.parse(timestamp)
-}
-
 export class Estimates {
   /** Typical time from `time_started` to `time_completed`, in ms (NaN until a request finished). */
   duration = Number.NaN
@@ -78,6 +85,3 @@ export class Estimates {
     if (!Number.isNaN(created) && completed >= created) this.turnaround = smooth(this.turnaround, completed - created)
   }
 }
-
-const smooth = (current: number, sample: number): number =>
-  Number.isNaN(current) ? sample : current + smoothing * (sample - current)

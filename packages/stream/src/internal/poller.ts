@@ -1,6 +1,8 @@
 /**
- * The poll loop of a run: takes in accepted chunks from a mailbox, polls the requests in flight with `collect`
- * on the adaptive schedule, and emits each request once, when it finished, in completion or input order.
+ * Following requests until they finish, as `Batch.run` and `Batch.poll` do: a feed delivers accepted chunks to a
+ * mailbox (taking a permit of the window per request first); the poll loop takes them in, polls the requests in
+ * flight with `collect` on the adaptive schedule, and emits each request once, when it finished, in completion or
+ * input order, giving its permit back.
  *
  * One round per pull of the stream: commit the checkpoint of what the consumer took, then steps until there is
  * something to emit: take in new chunks, wait as the schedule says, poll (at most `pollConcurrency` calls of at
@@ -10,17 +12,17 @@ import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { CallOptions, PipelineTarget, ReadError, Service } from "@ubiops-effect/core/PipelineRequests"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { Estimates, type Finished, type Outcome, type ScheduleOptions, Tracked, Window } from "../PollingRule.js"
 import * as PollSchedule from "../PollSchedule.js"
-import { isTransient } from "../Reconciliation.js"
+import { maxItemsPerCall } from "./limits.js"
 import type { Tracker } from "./progressTracker.js"
+import { retryPoll } from "./retries.js"
 import type { AcceptedChunk } from "./submission.js"
-import { type Finished, Tracked, type Window } from "./window.js"
 
 export type Message<I> = AcceptedChunk<I> | "end"
 
@@ -35,42 +37,36 @@ export interface EmissionLedger<CE> {
 export interface PollerConfig<I, O, E, CE> {
   readonly service: Service
   readonly target: PipelineTarget
-  readonly schedule: Partial<PollSchedule.Options> | undefined
   readonly pollConcurrency: number
   readonly callOptions: CallOptions | undefined
   /** Poll rounds that failed after the client's retries are made again this many times (after 1, 2, 4, ... s). */
   readonly pollRetries: number
-  readonly window: Window<I>
   readonly chunkSize: number
   readonly order: "completion" | "input"
   /** The index of the first result to emit in input order. */
   readonly firstIndex: number
-  /** Given back for each result emitted. */
-  readonly release: (count: number) => Effect.Effect<void>
   readonly checkpoint: EmissionLedger<CE> | undefined
   readonly tracker: Tracker
-  readonly toOutputs: (finished: Array<Finished<I>>) => Effect.Effect<ReadonlyArray<O>, E>
+  readonly toOutputs: (finished: Array<Finished<I, PipelineRequestDetail>>) => Effect.Effect<ReadonlyArray<O>, E>
 }
 
-export const pollLoop = <I, O, E, CE>(
+const pollLoop = <I, O, E, CE>(
   config: PollerConfig<I, O, E, CE>,
-  mailbox: Queue.Dequeue<Message<I>>
+  window: Window<I, PipelineRequestDetail>,
+  mailbox: Queue.Dequeue<Message<I>>,
+  release: (count: number) => Effect.Effect<void>
 ): Stream.Stream<O, ReadError | CE | E> =>
   Stream.unwrap(Effect.gen(function*() {
-    const { checkpoint, service, target, tracker, window } = config
-    const driver = yield* Schedule.driver(PollSchedule.make(config.schedule))
+    const { checkpoint, service, target, tracker } = config
+    const driver = yield* Schedule.driver(PollSchedule.make(window.schedule))
     // collect only reads: a round the client gave up on is made again, slowly, before the run fails
-    const pollRetry = Schedule.exponential("1 second").pipe(
-      Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(30))),
-      Schedule.intersect(Schedule.recurs(config.pollRetries)),
-      Schedule.whileInput(isTransient)
-    )
+    const retry = retryPoll(config.pollRetries)
     const inputOrder = config.order === "input"
     /** Input order: finished requests (or `null` for results emitted by a previous run) waiting for their turn. */
-    const waiting = new Map<number, Finished<I> | null>()
+    const waiting = new Map<number, Finished<I, PipelineRequestDetail> | null>()
     let nextIndex = config.firstIndex
     let ended = false
-    let last: PollSchedule.Outcome = { polled: 0, finished: 0, predictedMillis: undefined }
+    let last: Outcome = { polled: 0, finished: 0, predictedMillis: undefined }
 
     const accept = (message: Message<I>) => {
       if (message === "end") {
@@ -85,7 +81,7 @@ export const pollLoop = <I, O, E, CE>(
           if (inputOrder) waiting.set(start + i, null)
           continue
         }
-        if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created))) duplicates++
+        if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))) duplicates++
       }
       tracker.submitted += ids.length
       return duplicates
@@ -94,13 +90,13 @@ export const pollLoop = <I, O, E, CE>(
     const drain = Effect.flatMap(Queue.takeAll(mailbox), (messages) => {
       let duplicates = 0
       for (const message of messages) duplicates += accept(message) ?? 0
-      return duplicates === 0 ? Effect.void : config.release(duplicates)
+      return duplicates === 0 ? Effect.void : release(duplicates)
     })
 
-    const inTurn = (finished: Array<Finished<I>>): Array<Finished<I>> => {
+    const inTurn = (finished: Array<Finished<I, PipelineRequestDetail>>): Array<Finished<I, PipelineRequestDetail>> => {
       if (!inputOrder) return finished
       for (let i = 0; i < finished.length; i++) waiting.set(finished[i].index, finished[i])
-      const ready: Array<Finished<I>> = []
+      const ready: Array<Finished<I, PipelineRequestDetail>> = []
       for (;;) {
         const next = waiting.get(nextIndex)
         if (next === undefined) break
@@ -111,7 +107,7 @@ export const pollLoop = <I, O, E, CE>(
       return ready
     }
 
-    const emit = (finished: Array<Finished<I>>) =>
+    const emit = (finished: Array<Finished<I, PipelineRequestDetail>>) =>
       Effect.gen(function*() {
         const ready = inTurn(finished)
         tracker.pending = window.notStarted
@@ -126,7 +122,7 @@ export const pollLoop = <I, O, E, CE>(
             checkpoint.markEmitted(tracked.chunk, tracked.index - tracked.chunk * config.chunkSize)
           }
         }
-        yield* config.release(ready.length)
+        yield* release(ready.length)
         const outputs = yield* config.toOutputs(ready)
         tracker.emitted += ready.length
         yield* tracker.publish
@@ -140,7 +136,7 @@ export const pollLoop = <I, O, E, CE>(
           concurrency: groups.length
         })
 
-    const count = (finished: Array<Finished<I>>) => {
+    const count = (finished: Array<Finished<I, PipelineRequestDetail>>) => {
       for (let i = 0; i < finished.length; i++) {
         const status = finished[i].detail.status
         if (status === "completed") tracker.completed++
@@ -162,7 +158,7 @@ export const pollLoop = <I, O, E, CE>(
           }
           const message = yield* Queue.take(mailbox)
           const duplicates = accept(message) ?? 0
-          if (duplicates > 0) yield* config.release(duplicates)
+          if (duplicates > 0) yield* release(duplicates)
           yield* drain
           last = { polled: 0, finished: 0, predictedMillis: undefined }
           // results a previous run emitted may have unblocked the input order
@@ -173,13 +169,13 @@ export const pollLoop = <I, O, E, CE>(
         yield* Effect.ignore(driver.next({ ...last, predictedMillis: window.predictedDelay(before) }))
         yield* drain
         const groups = window.plan(yield* Clock.currentTimeMillis, config.pollConcurrency)
-        const responses = yield* Effect.retry(collectAll(groups), pollRetry)
+        const responses = yield* retry(collectAll(groups))
         const receivedAt = yield* Clock.currentTimeMillis
-        let finished: Array<Finished<I>> = []
+        let finished: Array<Finished<I, PipelineRequestDetail>> = []
         let polled = 0
         for (let g = 0; g < groups.length; g++) {
           polled += groups[g].length
-          const observed = window.observe(responses[g] as ReadonlyArray<PipelineRequestDetail>, receivedAt)
+          const observed = window.observe(responses[g], receivedAt)
           finished = finished.length === 0 ? observed : finished.concat(observed)
         }
         last = { polled, finished: finished.length, predictedMillis: undefined }
@@ -202,3 +198,41 @@ export const pollLoop = <I, O, E, CE>(
       })
     )
   }))
+
+/** The requests a run or a poll follows: delivered by a feed, taken in and polled by the loop. */
+export interface Follower<I> {
+  readonly window: Window<I, PipelineRequestDetail>
+  /** Takes a permit of the window for each request about to be delivered. */
+  readonly reserve: (count: number) => Effect.Effect<void>
+  readonly deliver: (accepted: AcceptedChunk<I>) => Effect.Effect<void>
+  /** Takes the requests delivered and not taken in by the loop yet. */
+  readonly takeDelivered: Effect.Effect<Array<string>>
+  /** The results of the requests `feed` delivers, with the feed running beside the loop. */
+  readonly follow: <O, E, CE, FE, FR>(
+    config: PollerConfig<I, O, E, CE>,
+    feed: Effect.Effect<void, FE, FR>
+  ) => Stream.Stream<O, ReadError | CE | E | FE, FR>
+}
+
+/** `windowSize` requests at most delivered and not emitted. */
+export const makeFollower = <I>(windowSize: number, schedule: ScheduleOptions): Effect.Effect<Follower<I>> =>
+  Effect.gen(function*() {
+    const permits = yield* Effect.makeSemaphore(windowSize)
+    const mailbox = yield* Queue.unbounded<Message<I>>()
+    const window = new Window<I, PipelineRequestDetail>(new Estimates(), schedule, maxItemsPerCall)
+    return {
+      window,
+      reserve: (count) => count === 0 ? Effect.void : permits.take(count),
+      deliver: (accepted) => Queue.offer(mailbox, accepted),
+      takeDelivered: Effect.map(Queue.takeAll(mailbox), (messages) => {
+        const ids: Array<string> = []
+        for (const message of messages) if (message !== "end") ids.push(...message.ids)
+        return ids
+      }),
+      follow: (config, feed) =>
+        Stream.merge(
+          pollLoop(config, window, mailbox, (count) => permits.release(count)),
+          Stream.drain(Stream.fromEffect(Effect.zipRight(feed, Queue.offer(mailbox, "end"))))
+        )
+    }
+  })

@@ -1,16 +1,155 @@
 /**
- * The requests a run has in flight: what is known of each, which ones to poll next, and when.
+ * The polling rule of `Batch.poll` and `Batch.run`, as plain TypeScript: which requests to poll and when.
  *
- * Everything here is plain synchronous code over a `Map` in registration order (oldest first): a poll round
- * costs a few passes over at most the window, never an effect per request.
+ * This module imports nothing but its estimates (`internal/estimates.ts`, which imports nothing): no Effect, no
+ * other module of the client, so that a program without Effect can use it: the benchmark's raw reference client polls with this very rule. `PollSchedule` wraps the waits in an
+ * Effect `Schedule`; the run keeps its requests in flight in a `Window`.
  *
- * Predictions are in server time (see `predict`). A request polled after its predicted finish and found
- * unfinished is checked again after a backoff (`PollSchedule.backoff`, one step more each time).
+ * - What to poll: every request predicted to have finished (oldest first, at most `maxGroups` calls of `maxIds`),
+ *   the last call filled up with the oldest other requests; with no prediction, one call with the oldest.
+ * - When: at the next predicted finish, waiting for the others predicted within `coalesce`, plus a margin.
+ *   Without a prediction, a backoff: `initialDelay`, `factor` times longer after each poll that found nothing,
+ *   up to `maxDelay`; a poll that finds something resets it.
+ * - Predictions come from the server's timestamps (`Estimates`): how long requests run, how long they take from
+ *   creation, how far the server's clock is from ours, and a first-in-first-out model of the queue.
+ *
+ * Times are epoch milliseconds; NaN stands for "unknown" in the hot fields, which are read per request and round.
+ *
+ * @since 1.0.0
  */
-import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
-import { isTerminalStatus } from "@ubiops-effect/core/Models"
-import * as PollSchedule from "../PollSchedule.js"
-import { type Estimates, parseMillis } from "./estimates.js"
+import { Estimates, parseMillis } from "./internal/estimates.js"
+
+/**
+ * The options of the schedule, in milliseconds (see `PollSchedule.Options`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface ScheduleOptions {
+  readonly initialDelay: number
+  readonly factor: number
+  readonly maxDelay: number
+  readonly margin: number
+  readonly coalesce: number
+}
+
+/**
+ * `PollSchedule.defaults` in milliseconds: 200 ms, doubling, up to 5 s; 100 ms margin; 1 s coalescing.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const defaultSchedule: ScheduleOptions = {
+  initialDelay: 200,
+  factor: 2,
+  maxDelay: 5000,
+  margin: 100,
+  coalesce: 1000
+}
+
+/**
+ * What is wrong with schedule options, or `undefined` when they are usable.
+ *
+ * @since 1.0.0
+ * @category validation
+ */
+export const scheduleProblem = (options: ScheduleOptions): string | undefined => {
+  if (!(options.factor >= 1)) return `factor must be at least 1, got ${options.factor}`
+  if (!(options.initialDelay >= 0 && options.maxDelay >= options.initialDelay)) {
+    return "need 0 <= initialDelay <= maxDelay"
+  }
+  return undefined
+}
+
+/**
+ * What one round found: how many requests it polled (0 when it only waited for new requests), how many of
+ * them had finished, and in how many milliseconds the next unfinished request is predicted to finish
+ * (`undefined` while nothing can be predicted).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Outcome {
+  readonly polled: number
+  readonly finished: number
+  readonly predictedMillis: number | undefined
+}
+
+/**
+ * How many polls in a row found nothing, after this outcome.
+ *
+ * @since 1.0.0
+ * @category schedule
+ */
+export const nextEmptyStreak = (emptyStreak: number, outcome: Outcome): number =>
+  outcome.polled === 0 ? emptyStreak : outcome.finished > 0 ? 0 : emptyStreak + 1
+
+/**
+ * The `n`-th step of the backoff (0 is `initialDelay`), capped at `maxDelay`.
+ *
+ * @since 1.0.0
+ * @category schedule
+ */
+export const backoff = (options: ScheduleOptions, step: number): number =>
+  Math.min(options.maxDelay, options.initialDelay * Math.pow(options.factor, step))
+
+/**
+ * The wait after a poll, given how many polls in a row (this one included) found nothing.
+ *
+ * @since 1.0.0
+ * @category schedule
+ */
+export const delayAfter = (options: ScheduleOptions, emptyStreak: number, outcome: Outcome): number =>
+  outcome.predictedMillis === undefined
+    ? backoff(options, emptyStreak)
+    : Math.min(options.maxDelay, Math.max(0, outcome.predictedMillis))
+
+/**
+ * The schedule with its state, for a loop without Effect: fed each round's outcome, it says how long to wait.
+ *
+ * @since 1.0.0
+ * @category schedule
+ */
+export class Pacer {
+  private emptyStreak = 0
+  constructor(readonly options: ScheduleOptions) {}
+
+  next(outcome: Outcome): number {
+    this.emptyStreak = nextEmptyStreak(this.emptyStreak, outcome)
+    return delayAfter(this.options, this.emptyStreak, outcome)
+  }
+}
+
+/**
+ * What the client learns from the server's timestamps: typical run time and turnaround, and the clock offset.
+ *
+ * @since 1.0.0
+ * @category estimates
+ */
+export { Estimates, parseMillis }
+
+/**
+ * The fields of a request detail the rule reads.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface DetailLike {
+  readonly id: string
+  readonly status: string
+  readonly time_created?: string | null | undefined
+  readonly time_started?: string | null | undefined
+  readonly time_completed?: string | null | undefined
+}
+
+/**
+ * Whether a status is final: `completed`, `failed` or `cancelled`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export const isTerminal = (status: string): boolean =>
+  status === "completed" || status === "failed" || status === "cancelled"
 
 /** Not seen by a poll yet. */
 const NEW = 0
@@ -23,48 +162,65 @@ const samplesPerPoll = 16
 
 /**
  * One request in flight. `I` is what the caller attached to it (the input of a run).
+ *
+ * @since 1.0.0
+ * @category models
  */
-export class Tracked<I> {
+export class Tracked<I, D extends DetailLike = DetailLike> {
   state = NEW
-  /** Server time the request was created (ms), or NaN. */
-  created: number
   /** Server time the request started processing (ms), or NaN. */
   started = Number.NaN
   /** Polls in a row that found it unfinished after its predicted finish. */
   misses = 0
   /** Server time before which it is not worth polling again (after a miss). */
   recheckAt = Number.NEGATIVE_INFINITY
-  /** Its predicted finish (server ms), NaN when unknown: see `Window.predict`. */
+  /** Its predicted finish (server ms), NaN when unknown. */
   predicted = Number.NaN
   /** Whether the plan being executed polls it as due. */
   due = false
   /** The detail of the poll that saw it finished. */
-  detail: PipelineRequestDetail | undefined = undefined
+  detail: D | undefined = undefined
 
   constructor(
     readonly id: string,
+    /** The position of its input, from 0. */
     readonly index: number,
     readonly input: I,
+    /** The chunk (group of ids) it came in. */
     readonly chunk: number,
-    created: number
-  ) {
-    this.created = created
-  }
+    /** Server time the request was created (ms), or NaN. */
+    public created: number
+  ) {}
 }
 
-/** A request seen finished, with the detail the poll returned. */
-export type Finished<I> = Tracked<I> & { readonly detail: PipelineRequestDetail }
+/**
+ * A request seen finished, with the detail the poll returned.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Finished<I, D extends DetailLike = DetailLike> = Tracked<I, D> & { readonly detail: D }
 
 /** The later of two times, either of which may be NaN. */
 const later = (a: number, b: number): number => Number.isNaN(a) || b > a ? b : a
 
-export class Window<I> {
-  readonly items = new Map<string, Tracked<I>>()
+/**
+ * The requests in flight: what is known of each, which ones to poll next, and when. Plain synchronous code over a
+ * `Map` in registration order (oldest first): a poll round costs a few passes over at most the window.
+ *
+ * Predictions are in server time. A request polled after its predicted finish and found unfinished is checked again
+ * after a backoff (`backoff`, one step more each time).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export class Window<I, D extends DetailLike = DetailLike> {
+  readonly items = new Map<string, Tracked<I, D>>()
   processing = 0
   /** Requests seen pending: evidence that the workers are busy and ours wait in the queue. */
   pending = 0
 
-  constructor(readonly estimates: Estimates, readonly schedule: PollSchedule.Resolved, readonly maxIds: number) {}
+  constructor(readonly estimates: Estimates, readonly schedule: ScheduleOptions, readonly maxIds: number) {}
 
   get size(): number {
     return this.items.size
@@ -74,7 +230,7 @@ export class Window<I> {
     return this.items.size - this.processing
   }
 
-  add(tracked: Tracked<I>): boolean {
+  add(tracked: Tracked<I, D>): boolean {
     if (this.items.has(tracked.id)) return false
     this.items.set(tracked.id, tracked)
     return true
@@ -182,21 +338,21 @@ export class Window<I> {
    * Takes in the details a poll returned at `receivedAt` (local): removes and returns the finished requests,
    * and updates what is known of the others.
    */
-  observe(details: ReadonlyArray<PipelineRequestDetail>, receivedAt: number): Array<Finished<I>> {
+  observe(details: ReadonlyArray<D>, receivedAt: number): Array<Finished<I, D>> {
     const estimates = this.estimates
-    const finished: Array<Finished<I>> = []
+    const finished: Array<Finished<I, D>> = []
     let samples = 0
     let latest = Number.NaN
     for (let i = 0; i < details.length; i++) {
       const detail = details[i]
       const tracked = this.items.get(detail.id)
       if (tracked === undefined) continue
-      if (isTerminalStatus(detail.status)) {
+      if (isTerminal(detail.status)) {
         this.items.delete(detail.id)
         if (tracked.state === PROCESSING) this.processing--
         else if (tracked.state === PENDING) this.pending--
         tracked.detail = detail
-        finished.push(tracked as Finished<I>)
+        finished.push(tracked as Finished<I, D>)
         if (samples < samplesPerPoll) {
           samples++
           const completed = parseMillis(detail.time_completed)
@@ -221,8 +377,7 @@ export class Window<I> {
         latest = later(latest, tracked.started)
       } else if (tracked.due) {
         tracked.misses++
-        tracked.recheckAt = receivedAt + estimates.offset +
-          PollSchedule.backoff(this.schedule, tracked.misses - 1)
+        tracked.recheckAt = receivedAt + estimates.offset + backoff(this.schedule, tracked.misses - 1)
       }
     }
     estimates.observeTimestamp(latest, receivedAt)

@@ -1,0 +1,118 @@
+/**
+ * Finding what the server holds of a set of inputs in a time window: the list endpoint read by status group
+ * (`pending`, `processing`, then the terminal statuses), the candidates collected for their data, and matched
+ * (see `Reconciliation`, steps 2 and 3).
+ */
+import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
+import type { PipelineTarget, ReadError, RequestData, Service } from "@ubiops-effect/core/PipelineRequests"
+import * as Effect from "effect/Effect"
+import type { FindOptions, Found } from "../Reconciliation.js"
+import { maxItemsPerCall, maxPageSize } from "./limits.js"
+import { Matcher } from "./matching.js"
+import { retryRead } from "./retries.js"
+
+const maxSweeps = 4
+const statusGroups = [["pending"], ["processing"], ["completed", "failed", "cancelled"]] as const
+
+/**
+ * The requests of `target` created in the window whose `request_data` equals an input of `data` (one request per
+ * input), leaving out the excluded ones. Idempotent: it only reads.
+ */
+export const find = (
+  service: Service,
+  target: PipelineTarget,
+  data: ReadonlyArray<RequestData>,
+  options: FindOptions
+): Effect.Effect<Found, ReadError> =>
+  Effect.gen(function*() {
+    let calls = 0
+    const matcher = new Matcher(data)
+    const seen = new Set<string>()
+    let toCollect: Array<string> = []
+    const candidates: Array<PipelineRequestDetail> = []
+    // the format the official CLI sends, to the second (the window is rounded out to whole seconds)
+    const startDate = secondsFormat(options.from)
+    const endDate = secondsFormat(options.to)
+    const exclude = options.exclude
+
+    const flush = Effect.gen(function*() {
+      for (let start = 0; start < toCollect.length; start += maxItemsPerCall) {
+        const read = yield* collectExisting(service, target, toCollect.slice(start, start + maxItemsPerCall))
+        calls += read.calls
+        matcher.offer(read.details)
+        candidates.push(...read.details)
+      }
+      toCollect = []
+    })
+
+    /** One status group, page by page, collecting candidates as soon as there are as many as inputs to place. */
+    const readGroup = (status: ReadonlyArray<"pending" | "processing" | "completed" | "failed" | "cancelled">) =>
+      Effect.gen(function*() {
+        let offset = 0
+        let pages = 0
+        let fresh = 0
+        const terminal = status.length > 1
+        for (;;) {
+          if (terminal && options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)) break
+          calls++
+          const page = yield* retryRead(
+            service.list(target, { status, startDate, endDate, limit: maxPageSize, offset })
+          )
+          pages++
+          for (const item of page) {
+            if (seen.has(item.id)) continue
+            seen.add(item.id)
+            fresh++
+            if (exclude === undefined || !exclude(item.id)) toCollect.push(item.id)
+          }
+          if (toCollect.length >= Math.min(maxItemsPerCall, matcher.left)) yield* flush
+          if (matcher.left === 0 || page.length < maxPageSize) break
+          offset += page.length
+        }
+        yield* flush
+        return { paged: pages > 1, fresh }
+      })
+
+    for (let sweep = 0; sweep < maxSweeps && matcher.left > 0; sweep++) {
+      let paged = false
+      let fresh = 0
+      for (const group of statusGroups) {
+        if (matcher.left === 0) break
+        const read = yield* readGroup(group)
+        paged ||= read.paged && group.length === 1
+        fresh += read.fresh
+      }
+      // one page per non-terminal group cannot skip anything; otherwise read again until nothing new shows up
+      if (!paged || (sweep > 0 && fresh === 0)) break
+    }
+    return { ids: matcher.ids, unreadable: matcher.unreadable, candidates, listed: seen.size, calls }
+  })
+
+const pad = (n: number) => String(n).padStart(2, "0")
+
+/** `%Y-%m-%dT%H:%M:%SZ`, as the official CLI sends dates. */
+const secondsFormat = (date: Date) =>
+  `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(date.getUTCHours())}:${
+    pad(date.getUTCMinutes())
+  }:${pad(date.getUTCSeconds())}Z`
+
+/** Collects ids, leaving out those that no longer exist (collect fails as a whole when one is missing). */
+const collectExisting = (
+  service: Service,
+  target: PipelineTarget,
+  ids: ReadonlyArray<string>
+): Effect.Effect<{ readonly details: ReadonlyArray<PipelineRequestDetail>; readonly calls: number }, ReadError> =>
+  retryRead(service.collect(target, ids)).pipe(
+    Effect.map((details) => ({ details, calls: 1 })),
+    Effect.catchTag("NotFound", () => {
+      if (ids.length === 1) return Effect.succeed({ details: [], calls: 1 })
+      const half = Math.ceil(ids.length / 2)
+      return Effect.map(
+        Effect.zip(
+          collectExisting(service, target, ids.slice(0, half)),
+          collectExisting(service, target, ids.slice(half))
+        ),
+        ([a, b]) => ({ details: [...a.details, ...b.details], calls: 1 + a.calls + b.calls })
+      )
+    })
+  )
