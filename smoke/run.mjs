@@ -23,6 +23,7 @@ import {
   statSync,
   writeFileSync
 } from "node:fs"
+import { builtinModules } from "node:module"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -269,6 +270,30 @@ for (const name of packages) {
     if (!entries.includes(path.replace(/^\.\//, ""))) problems.push(`bin ${bin} (${path}) is not in the tarball`)
   }
   if (pkg.sideEffects === undefined) problems.push("no sideEffects field")
+  // Every package the shipped code or declarations import is declared (a dependency or a peer): the scratch app
+  // installs more than one package needs, so an undeclared one would not fail at run time here.
+  const unpacked = join(scratch, "unpacked", name)
+  mkdirSync(unpacked, { recursive: true })
+  const untar = spawnSync("tar", ["-xzf", tarballs[name], "-C", unpacked], { encoding: "utf8", timeout: 30_000 })
+  if (untar.status !== 0) problems.push(`cannot unpack: ${untar.stderr}`)
+  else {
+    const declared = new Set([pkg.name, ...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })])
+    const undeclared = new Map()
+    for (const entry of entries.filter((entry) => /\.(m|c)?js$|\.d\.(m|c)?ts$/.test(entry))) {
+      const code = readFileSync(join(unpacked, "package", entry), "utf8")
+      // A bundled bin is scanned for its top-level imports only (bundled code names optional modules in strings).
+      const pattern = entry.startsWith("dist/bin/")
+        ? /^(?:import|export)\b[^"'\n]*?from\s*["']([^"']+)["']|^import\s*["']([^"']+)["']/gm
+        : /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm
+      for (const match of code.matchAll(pattern)) {
+        const specifier = match[1] ?? match[2]
+        if (specifier.startsWith(".") || specifier.startsWith("node:") || builtinModules.includes(specifier)) continue
+        const dependency = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/")
+        if (!declared.has(dependency) && !undeclared.has(dependency)) undeclared.set(dependency, entry)
+      }
+    }
+    for (const [dependency, entry] of undeclared) problems.push(`${entry} imports ${dependency}, which is not declared`)
+  }
   const js = entries.filter((entry) => /\.[cm]?js$/.test(entry)).length
   const dts = entries.filter((entry) => /\.d\.[cm]?ts$/.test(entry)).length
   if (problems.length > 0) fail(check, problems.join("; "))
