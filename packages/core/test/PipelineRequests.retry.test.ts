@@ -10,6 +10,7 @@ import * as TestClock from "effect/TestClock"
 import { PipelineRequests } from "../src/PipelineRequests.js"
 import * as Client from "../src/PipelineRequests.js"
 import type { UbiOpsError } from "../src/UbiOpsError.js"
+import { advanceUntilDone } from "./utils/advance.js"
 import * as Scripted from "./utils/ScriptedHttpClient.js"
 
 const target = { project: "demo", pipeline: "echo" }
@@ -27,10 +28,7 @@ const run = <A>(
   return Effect.gen(function*() {
     const service = yield* PipelineRequests
     const fiber = yield* Effect.fork(Effect.exit(use(service)))
-    const total = Duration.toMillis(options.advance ?? Duration.minutes(5))
-    for (let elapsed = 0; elapsed < total && fiber.unsafePoll() === null; elapsed += 100) {
-      yield* TestClock.adjust(Duration.millis(100))
-    }
+    yield* advanceUntilDone(fiber, options.advance ?? Duration.minutes(5))
     const exit = yield* Fiber.join(fiber)
     return { exit, seen: server.seen }
   }).pipe(
@@ -179,13 +177,15 @@ describe("retries", () => {
         const service = yield* PipelineRequests
         const fiber = yield* Effect.fork(Effect.exit(service.get(target, id)))
         let seen = 0
-        for (let elapsed = 0; elapsed < 120_000 && seen < 7; elapsed += 25) {
-          if (server.seen.length > seen) {
+        yield* advanceUntilDone(
+          fiber,
+          Duration.minutes(2),
+          Effect.suspend(() => {
+            if (server.seen.length === seen) return Effect.void
             seen = server.seen.length
-            yield* record
-          }
-          yield* TestClock.adjust(Duration.millis(25))
-        }
+            return record
+          })
+        )
         yield* Fiber.join(fiber)
       }).pipe(
         Effect.provide(
