@@ -341,12 +341,14 @@ export class PipelineRequestUpdate extends Schema.Class<PipelineRequestUpdate>("
 }) {}
 
 /**
- * The body of every error response: `{"error": "..."}`; some services send `error_message` instead.
+ * The body of every error response: `{"error": "..."}`; some services send `error_message` (or, behind some
+ * proxies, `detail`) instead. The client reads the server's message through it.
  *
  * @since 1.0.0
  * @category models
  */
 export const ErrorBody = Schema.Struct({
   error: Schema.optional(Schema.NullOr(Schema.String)),
-  error_message: Schema.optional(Schema.NullOr(Schema.String))
+  error_message: Schema.optional(Schema.NullOr(Schema.String)),
+  detail: Schema.optional(Schema.NullOr(Schema.String))
 })
