@@ -38,6 +38,14 @@ export type RequestOf<Op extends OperationId> = Endpoints.RequestOf<Op>
 export type SuccessOf<Op extends OperationId> = Endpoints.SuccessOf<Op>
 
 /**
+ * The decoding error of one operation: only operations with a typed JSON body can fail to decode.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type DecodeErrorOf<Op extends OperationId, E> = Endpoints.DecodeErrorOf<Op, E>
+
+/**
  * The operations whose response is a stream of events.
  *
  * @since 1.0.0

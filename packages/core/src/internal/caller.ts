@@ -17,7 +17,6 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { formatIssue } from "../ApiParams.js"
 import type { PipelineTarget } from "../PipelineRequests.js"
 import type { OperationId } from "../PipelineRequestsApi.js"
 import * as RateGovernor from "../RateGovernor.js"
@@ -25,7 +24,7 @@ import type { RetryBudget } from "../RetryBudget.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import {
   type CallError,
-  DecodeError,
+  type DecodeError,
   InvalidRequest,
   RateLimited,
   type ResponseError,
@@ -36,7 +35,6 @@ import {
   type DecodeErrorOf,
   type EncodedRequest,
   type EndpointCodec,
-  excerpt,
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
@@ -218,42 +216,6 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         }))
     )
 
-  const decode = (
-    where: Where,
-    endpoint: EndpointCodec,
-    status: number,
-    body: string | ArrayBuffer | undefined
-  ): Effect.Effect<unknown, DecodeError> => {
-    switch (endpoint.responseKind) {
-      case "Empty":
-        return Effect.void
-      case "Bytes":
-        return Effect.succeed(new Uint8Array(body as ArrayBuffer))
-      case "Text":
-        return Effect.succeed(body)
-      case "Any": {
-        try {
-          return Effect.succeed(body === "" ? undefined : JSON.parse(body as string))
-        } catch {
-          return Effect.succeed(body)
-        }
-      }
-    }
-    const text = body as string
-    const fail = (issue: string) =>
-      Effect.fail(
-        new DecodeError({ ...where, status, issue, bodyExcerpt: text.length === 0 ? "(empty)" : excerpt(text) })
-      )
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return fail(text.length === 0 ? "the body is empty, JSON was expected" : "the body is not valid JSON")
-    }
-    const decoded = endpoint.decodeJson(json)
-    return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fail(formatIssue(decoded.left))
-  }
-
   /** One operation under the call policy; `mode` says how its response is read, `finish` makes the result of a
    * 2xx. */
   const run = <A>(
@@ -372,7 +334,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       policy,
       codec(operation).responseKind,
       (where, endpoint, { body, response }) =>
-        Effect.map(decode(where, endpoint, response.status, body), (value) => ({
+        Effect.map(endpoint.decodeResponse(where, response.status, body), (value) => ({
           value: value as SuccessOf<Op>,
           status: response.status,
           headers: response.headers,

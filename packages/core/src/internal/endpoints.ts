@@ -13,6 +13,7 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
@@ -22,6 +23,7 @@ import { encodePathSegment, formatIssue } from "../ApiParams.js"
 import { ErrorBody } from "../Models.js"
 import type { OperationId, PipelineRequestsGroup } from "../PipelineRequestsApi.js"
 import { isCreate, PipelineRequestsApi } from "../PipelineRequestsApi.js"
+import { DecodeError } from "../UbiOpsError.js"
 import * as Fast from "./fastDecode.js"
 
 type Endpoints = HttpApiGroup.HttpApiGroup.Endpoints<typeof PipelineRequestsGroup>
@@ -56,6 +58,8 @@ export interface EncodedRequest {
 
 /** A request as the server reads it: path, query and body decoded by the contract's schemas. */
 export interface DecodedRequest {
+  /** The path relative to the API root, each segment percent-encoded, as the client would send it. */
+  readonly httpPath: string
   readonly path: Record<string, string>
   readonly urlParams: Record<string, any>
   readonly payload: any
@@ -79,6 +83,13 @@ export interface EndpointCodec {
   /** `Any`: an untyped body the client does not rely on; it is read leniently and never fails. */
   readonly responseKind: "Json" | "Any" | "Bytes" | "Text" | "Empty"
   readonly decodeJson: (json: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  /** Reads the body of a 2xx as the operation's success: JSON decoded by its schema (a `DecodeError` saying where
+   * it does not match), bytes, text, or nothing. */
+  readonly decodeResponse: (
+    where: { readonly operation: OperationId; readonly method: string; readonly path: string },
+    status: number,
+    body: string | ArrayBuffer | undefined
+  ) => Effect.Effect<unknown, DecodeError>
 }
 
 const compileTemplate = (template: string) => {
@@ -234,7 +245,8 @@ const compile = (
   const decodeRequest = (request: RequestOf<OperationId>): Either.Either<DecodedRequest, string> => {
     const encoded = encode(request)
     if (Either.isLeft(encoded)) return Either.left(encoded.left)
-    const decoded: { path: Record<string, string>; urlParams: Record<string, any>; payload: any } = {
+    const decoded: { httpPath: string; path: Record<string, string>; urlParams: Record<string, any>; payload: any } = {
+      httpPath: encoded.right.path,
       path: request.path as Record<string, string>,
       urlParams: {},
       payload: undefined
@@ -254,6 +266,37 @@ const compile = (
     return Either.right(decoded)
   }
 
+  const decodeResponse: EndpointCodec["decodeResponse"] = (where, status, body) => {
+    switch (responseKind) {
+      case "Empty":
+        return Effect.void
+      case "Bytes":
+        return Effect.succeed(new Uint8Array(body as ArrayBuffer))
+      case "Text":
+        return Effect.succeed(body)
+      case "Any": {
+        try {
+          return Effect.succeed(body === "" ? undefined : JSON.parse(body as string))
+        } catch {
+          return Effect.succeed(body)
+        }
+      }
+    }
+    const text = body as string
+    const fail = (issue: string) =>
+      Effect.fail(
+        new DecodeError({ ...where, status, issue, bodyExcerpt: text.length === 0 ? "(empty)" : excerpt(text) })
+      )
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return fail(text.length === 0 ? "the body is empty, JSON was expected" : "the body is not valid JSON")
+    }
+    const decoded = decodeJson(json)
+    return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fail(formatIssue(decoded.left))
+  }
+
   return {
     operation: endpoint.name as OperationId,
     method: endpoint.method,
@@ -264,7 +307,8 @@ const compile = (
     decodeRequest,
     serverMessage: errorMessageReader(errors),
     responseKind,
-    decodeJson
+    decodeJson,
+    decodeResponse
   }
 }
 
