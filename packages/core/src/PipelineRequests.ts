@@ -9,6 +9,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -18,6 +19,7 @@ import type { ListStatus } from "./ApiParams.js"
 import * as Caller from "./internal/caller.js"
 import * as HttpBackend from "./internal/httpBackend.js"
 import * as Operations from "./internal/operations.js"
+import * as Options from "./internal/options.js"
 import type { PipelineRequestCreateResponse } from "./Models.js"
 import {
   type OperatorRequestDetail,
@@ -345,22 +347,44 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
   Effect.gen(function*() {
     const baseClient = yield* HttpClient.HttpClient
     const httpClient = options.transformClient === undefined ? baseClient : options.transformClient(baseClient)
-    const budget = options.retryBudget === false
-      ? RetryBudget.unlimited
-      : yield* RetryBudget.make(options.retryBudget?.capacity ?? defaults.retryBudgetCapacity)
+    // An invalid option does not fail the layer: every call fails with `InvalidRequest` saying what is wrong.
+    const checked = Either.all({
+      retry: Options.checkRetry({ ...defaults.retry, ...options.retry }),
+      attemptTimeout: Options.checkDuration("attemptTimeout", options.attemptTimeout ?? defaults.attemptTimeout),
+      callTimeout: Options.checkDuration("callTimeout", options.callTimeout ?? defaults.callTimeout),
+      capacity: Options.checkPositiveInteger(
+        "retryBudget.capacity",
+        (options.retryBudget || undefined)?.capacity ?? defaults.retryBudgetCapacity
+      ),
+      maxPayloadBytes: Options.checkPositiveInteger(
+        "maxPayloadBytes",
+        options.maxPayloadBytes ?? defaults.maxPayloadBytes
+      ),
+      baseUrl: Options.checkHost(normalizeHost(options.host))
+    })
+    const valid = Either.getOrElse(checked, () => ({
+      retry: defaults.retry,
+      attemptTimeout: Duration.decode(defaults.attemptTimeout),
+      callTimeout: Duration.decode(defaults.callTimeout),
+      capacity: defaults.retryBudgetCapacity,
+      maxPayloadBytes: defaults.maxPayloadBytes,
+      baseUrl: normalizeHost(undefined)
+    }))
+    const budget = options.retryBudget === false ? RetryBudget.unlimited : yield* RetryBudget.make(valid.capacity)
     const governor = options.rateGovernor === false ? RateGovernor.unlimited : yield* RateGovernor.make
     const settings: Caller.CallerSettings = {
-      baseUrl: normalizeHost(options.host),
+      baseUrl: valid.baseUrl,
       authorization: authorization(options.token),
       userAgent: defaults.userAgent,
-      retry: { ...defaults.retry, ...options.retry },
-      attemptTimeout: Duration.decode(options.attemptTimeout ?? defaults.attemptTimeout),
-      callTimeout: Duration.decode(options.callTimeout ?? defaults.callTimeout),
+      retry: valid.retry,
+      attemptTimeout: valid.attemptTimeout,
+      callTimeout: valid.callTimeout,
       budget,
       governor,
-      maxPayloadBytes: options.maxPayloadBytes ?? defaults.maxPayloadBytes
+      maxPayloadBytes: valid.maxPayloadBytes
     }
-    return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings)))
+    const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
+    return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))
   })
 
 /**

@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { PipelineRequests } from "../src/PipelineRequests.js"
 import * as Client from "../src/PipelineRequests.js"
@@ -271,6 +272,26 @@ describe("retries", () => {
       assert.isTrue(Exit.isSuccess(exit))
       // 10 first attempts, and 20 / 5 = 4 retries in all, whatever the number of fibers.
       assert.strictEqual(seen.length, 14)
+    }))
+
+  it.effect("the streaming call follows the same policy: a refused connection is retried, within the budget", () =>
+    Effect.gen(function*() {
+      const final = { id, status: "completed", time_created: "2024-01-01T00:00:00Z", result: { a: 1 } }
+      const answer = (_: Scripted.Seen, index: number): Scripted.Reply =>
+        index === 0
+          ? { refuse: true }
+          : {
+            status: 200,
+            text: `data:hi\n\n${JSON.stringify(final)}\n`,
+            headers: { "content-type": "text/event-stream" }
+          }
+      const stream = (s: Client.Service) => Stream.runCollect(s.createStreaming(target, { a: 1 }))
+      const retried = yield* run(answer, stream)
+      assert.isTrue(Exit.isSuccess(retried.exit))
+      assert.strictEqual(retried.seen.length, 2)
+      const spent = yield* run(answer, stream, { client: { retryBudget: { capacity: 1 } } })
+      assert.deepStrictEqual(failureTag(spent.exit), Option.some("TransportError"))
+      assert.strictEqual(spent.seen.length, 1)
     }))
 
   it.effect("interruption is observed during a backoff sleep", () =>

@@ -4,55 +4,87 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { PipelineRequestCreateResponse } from "../Models.js"
 import type { CallOptions, StreamEvent } from "../PipelineRequests.js"
-import type { Backend } from "../PipelineRequestsBackend.js"
-import { DecodeError, TransportError } from "../UbiOpsError.js"
+import type { OperationId } from "../PipelineRequestsApi.js"
+import type { Backend, Call } from "../PipelineRequestsBackend.js"
+import { DecodeError, InvalidRequest, TransportError } from "../UbiOpsError.js"
 import type * as Caller from "./caller.js"
+import * as Options from "./options.js"
 
 /** Added to a direct request's pipeline timeout to make its deadline. */
 export const directRequestMargin = Duration.seconds(30)
 
-const resolvePolicy = (settings: Caller.CallerSettings, options: CallOptions | undefined): Caller.CallPolicy => ({
-  retry: options?.retry === undefined ? settings.retry : { ...settings.retry, ...options.retry },
-  attemptTimeout: options?.attemptTimeout === undefined
-    ? settings.attemptTimeout
-    : Duration.decode(options.attemptTimeout),
-  callTimeout: options?.callTimeout === undefined ? settings.callTimeout : Duration.decode(options.callTimeout)
-})
+const resolvePolicy = (
+  settings: Caller.CallerSettings,
+  options: CallOptions | undefined
+): Either.Either<Caller.CallPolicy, string> =>
+  Either.gen(function*() {
+    const retry = options?.retry === undefined
+      ? settings.retry
+      : yield* Options.checkRetry({ ...settings.retry, ...options.retry })
+    const attemptTimeout = options?.attemptTimeout === undefined
+      ? settings.attemptTimeout
+      : yield* Options.checkDuration("attemptTimeout", options.attemptTimeout)
+    const callTimeout = options?.callTimeout === undefined
+      ? settings.callTimeout
+      : yield* Options.checkDuration("callTimeout", options.callTimeout)
+    return { retry, attemptTimeout, callTimeout }
+  })
 
 /** A direct request runs as long as its pipeline timeout: its deadlines follow that timeout. */
 const directPolicy = (
   settings: Caller.CallerSettings,
   options: CallOptions | undefined,
   pipelineTimeoutSeconds: number
-): Caller.CallPolicy => {
-  const policy = resolvePolicy(settings, options)
-  const attemptTimeout = options?.attemptTimeout === undefined
-    ? Duration.sum(Duration.seconds(pipelineTimeoutSeconds), directRequestMargin)
-    : policy.attemptTimeout
-  const callTimeout = options?.callTimeout === undefined
-    ? Duration.sum(attemptTimeout, settings.callTimeout)
-    : policy.callTimeout
-  return { ...policy, attemptTimeout, callTimeout }
-}
+): Either.Either<Caller.CallPolicy, string> =>
+  Either.map(resolvePolicy(settings, options), (policy) => {
+    const attemptTimeout = options?.attemptTimeout === undefined
+      ? Duration.sum(Duration.seconds(pipelineTimeoutSeconds), directRequestMargin)
+      : policy.attemptTimeout
+    const callTimeout = options?.callTimeout === undefined
+      ? Duration.sum(attemptTimeout, settings.callTimeout)
+      : policy.callTimeout
+    return { ...policy, attemptTimeout, callTimeout }
+  })
 
+/** The policy of one call; invalid options (the client's, or the call's own) are an `InvalidRequest`. */
 const policyOf = (
   settings: Caller.CallerSettings,
-  call: { readonly options: CallOptions | undefined; readonly pipelineTimeoutSeconds?: number | undefined }
-) =>
-  call.pipelineTimeoutSeconds === undefined
+  invalidClientOption: string | undefined,
+  call: Pick<Call<OperationId>, "operation" | "options" | "pipelineTimeoutSeconds">
+): Either.Either<Caller.CallPolicy, InvalidRequest> => {
+  if (invalidClientOption !== undefined) {
+    return Either.left(new InvalidRequest({ operation: call.operation, reason: invalidClientOption }))
+  }
+  const timeoutSeconds = call.pipelineTimeoutSeconds
+  const policy = timeoutSeconds === undefined || !Number.isFinite(timeoutSeconds)
     ? resolvePolicy(settings, call.options)
-    : directPolicy(settings, call.options, call.pipelineTimeoutSeconds)
+    : directPolicy(settings, call.options, timeoutSeconds)
+  return Either.mapLeft(policy, (reason) => new InvalidRequest({ operation: call.operation, reason }))
+}
 
 const decodeFinal = Schema.decodeUnknownEither(PipelineRequestCreateResponse)
 
-export const make = (caller: Caller.Caller): Backend => ({
-  call: (call) => caller.call(call.operation, call.request, call.target, policyOf(caller.settings, call)),
+/**
+ * The HTTP backend on a caller. `invalidClientOption` says what is wrong with the client's options, if anything:
+ * every call then fails with `InvalidRequest` saying so.
+ */
+export const make = (caller: Caller.Caller, invalidClientOption?: string | undefined): Backend => ({
+  call: (call) =>
+    Effect.suspend(() =>
+      Either.match(policyOf(caller.settings, invalidClientOption, call), {
+        onLeft: Effect.fail,
+        onRight: (policy) => caller.call(call.operation, call.request, call.target, policy)
+      })
+    ),
   stream: (call) => {
-    const policy = policyOf(caller.settings, call)
+    const checked = policyOf(caller.settings, invalidClientOption, call)
+    if (Either.isLeft(checked)) return Stream.fail(checked.left)
+    const policy = checked.right
     return Stream.unwrap(Effect.map(
       caller.open(call.operation, call.request, call.target, policy),
       (reply) => {
