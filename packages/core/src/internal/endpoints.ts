@@ -25,6 +25,7 @@ import type { OperationId, PipelineRequestsGroup } from "../PipelineRequestsApi.
 import { isCreate, PipelineRequestsApi } from "../PipelineRequestsApi.js"
 import { DecodeError } from "../UbiOpsError.js"
 import * as Fast from "./fastDecode.js"
+import { registerModelReaders } from "./modelReaders.js"
 
 type Endpoints = HttpApiGroup.HttpApiGroup.Endpoints<typeof PipelineRequestsGroup>
 
@@ -320,6 +321,7 @@ let codecs: Map<string, EndpointCodec> | undefined
  */
 export const codec = (operation: OperationId): EndpointCodec => {
   if (codecs === undefined) {
+    registerModelReaders()
     const byName = new Map<string, EndpointCodec>()
     HttpApi.reflect(PipelineRequestsApi, {
       onGroup() {},
