@@ -15,13 +15,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { apiRoot } from "../EmulatorApi.js"
 import type * as Engine from "../Engine.js"
 import type * as Faults from "../Faults.js"
 import type * as Stats from "../Stats.js"
 import * as EngineOperations from "./engineOperations.js"
-
-/** The API root the emulator serves, as the official client's host ends. */
-const apiRoot = "/v2.1"
 
 /** What the in-process backend needs of an emulator. */
 export interface EmulatorParts {
