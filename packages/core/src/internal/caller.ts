@@ -138,6 +138,14 @@ const readBody = (
   return Effect.map(body, (body) => ({ response, body }))
 }
 
+const replyOf = <A>(where: Where, response: HttpClientResponse.HttpClientResponse, value: A): Reply<A> => ({
+  value,
+  status: response.status,
+  headers: response.headers,
+  method: where.method,
+  path: where.path
+})
+
 export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings): Caller => {
   const client = HttpClient.withTracerDisabledWhen(httpClient, () => true).pipe(
     HttpClient.transformResponse(withoutRedirects)
@@ -334,13 +342,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       policy,
       codec(operation).responseKind,
       (where, endpoint, { body, response }) =>
-        Effect.map(endpoint.decodeResponse(where, response.status, body), (value) => ({
-          value: value as SuccessOf<Op>,
-          status: response.status,
-          headers: response.headers,
-          method: where.method,
-          path: where.path
-        }))
+        Effect.map(endpoint.decodeResponse(where, response.status, body), (value) => replyOf(where, response, value))
     ) as Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
 
   const open = <Op extends OperationId>(
@@ -355,14 +357,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       target,
       policy,
       "Stream",
-      (where, _, { response }) =>
-        Effect.succeed({
-          value: response,
-          status: response.status,
-          headers: response.headers,
-          method: where.method,
-          path: where.path
-        })
+      (where, _, { response }) => Effect.succeed(replyOf(where, response, response))
     ) as Effect.Effect<Reply<HttpClientResponse.HttpClientResponse>, CallError>
 
   return { settings, call, open }
