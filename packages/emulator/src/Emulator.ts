@@ -146,9 +146,10 @@ export const token: Effect.Effect<string, never, Emulator> = Effect.map(
 )
 
 /**
- * The core `PipelineRequests` service on this emulator's engine, without HTTP. It refuses what the real
- * client refuses before sending (with `InvalidRequest`, from the same schemas), fails with the typed errors
- * the real client would give for the emulator's HTTP answers (operation, method and path as over HTTP), and
+ * The core `PipelineRequests` service on this emulator's engine, without HTTP: core's table of operations
+ * (`PipelineRequestsBackend.makeService`) on a backend that runs each operation on the engine. It refuses what
+ * the real client refuses before sending (with `InvalidRequest`, from the same schemas), fails with the typed
+ * errors the real client would give for the emulator's HTTP answers (operation, method and path as over HTTP), and
  * applies the faults in force: a spent rate limit is `RateLimited`, an error rate gives that status's error,
  * latency is slept on the emulator's clock, and a dropped connection is a `TransportError` (after the
  * requests were stored, for `dropAfterAccept`). There are no retries: those belong to the HTTP client.

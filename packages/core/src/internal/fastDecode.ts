@@ -63,12 +63,8 @@ export const withEncoder = <T extends object>(schema: T, encode: Reader): T => {
 
 export const encoderOf = (schema: object): Reader | undefined => encoders.get(schema)
 
-export function string(input: unknown): unknown {
-  return typeof input === "string" ? input : FAIL
-}
-export function boolean(input: unknown): unknown {
-  return typeof input === "boolean" ? input : FAIL
-}
+export const string: Reader = (input) => typeof input === "string" ? input : FAIL
+export const boolean: Reader = (input) => typeof input === "boolean" ? input : FAIL
 export const unknown: Reader = (input) => input
 export const truncatedNumber: Reader = (input) => typeof input === "number" ? Math.trunc(input) : FAIL
 export const stringOrNumber: Reader = (input) =>
