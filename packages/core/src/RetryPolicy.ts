@@ -6,6 +6,7 @@
  * @since 1.0.0
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as RetryBudget from "./RetryBudget.js"
 import type { CallError, DecodeError } from "./UbiOpsError.js"
@@ -106,6 +107,20 @@ export const retryCost = (error: RetryableError): number =>
   error._tag === "Timeout" || error._tag === "TransportError"
     ? RetryBudget.defaults.timeoutRetryCost
     : RetryBudget.defaults.retryCost
+
+/**
+ * Whether a loop that retries above the client may retry after `error`: the error is retryable, and the client's
+ * `RetryBudget` pays for it (the tokens are taken). A loop that uses it spends the same budget as the client's own
+ * retries, so an outage costs a bounded number of calls however many loops retry.
+ *
+ * @since 1.0.0
+ * @category predicates
+ */
+export const mayRetry = (
+  budget: RetryBudget.RetryBudget,
+  error: RetryableError,
+  options: { readonly idempotent: boolean }
+): Effect.Effect<boolean> => isRetryable(error, options) ? budget.tryAcquire(retryCost(error)) : Effect.succeed(false)
 
 /**
  * The backoff of one call: exponential, jittered, capped, at most `maxRetries`; never sooner than the wait a

@@ -298,7 +298,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
             const affordable = Math.min(maxWait, deadline - now)
             if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
           }
-          return settings.budget.tryAcquire(RetryPolicy.retryCost(error))
+          return RetryPolicy.mayRetry(settings.budget, error, { idempotent })
         })
 
       // The retry machinery is set up only once an attempt has failed: the first failure is replayed into it, so
