@@ -252,16 +252,18 @@ const isRequestIdList = (ids: unknown): boolean => {
   return true
 }
 
-export const CancelIds = Schema.transform(
-  Schema.Union(
-    RequestIds,
-    Schema.Record({ key: Schema.String, value: Schema.Never }),
-    Schema.Null
+export const CancelIds = Fast.withEncoder(
+  Schema.transform(
+    Schema.Union(
+      RequestIds,
+      Schema.Record({ key: Schema.String, value: Schema.Never }),
+      Schema.Null
+    ),
+    Schema.typeSchema(RequestIds),
+    { strict: false, decode: (body) => Array.isArray(body) ? body : [], encode: (ids) => ids }
   ),
-  Schema.typeSchema(RequestIds),
-  { strict: false, decode: (body) => Array.isArray(body) ? body : [], encode: (ids) => ids }
+  (ids) => isRequestIdList(ids) ? ids : Fast.FAIL
 )
-Fast.withEncoder(CancelIds, (ids) => isRequestIdList(ids) ? ids : Fast.FAIL)
 
 /**
  * Percent-encodes one path segment as the official client does (Python's `urllib.parse.quote(v, safe="")`):

@@ -72,21 +72,18 @@ export const parseTimestamp = (timestamp: string | null | undefined): Date | und
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
-Fast.withReader(Schema.String, Fast.string)
-Fast.withReader(Schema.Boolean, Fast.boolean)
-
 /** A field that may be absent or `null`; absent reads as `null`. */
 const nullable = <S extends Schema.Schema.Any>(schema: S) => {
-  const field = Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
-  const read = Fast.readerOf(schema)
-  return read === undefined ? field : Fast.withReader(field, Fast.nullable(read))
+  return Fast.withReaderOf(Schema.optionalWith(Schema.NullOr(schema), { default: () => null }), schema, Fast.nullable)
 }
 
 /** A list that may be absent or `null`; both read as empty. */
 const nullableList = <S extends Schema.Schema.Any>(schema: S) => {
-  const field = Schema.optionalWith(Schema.Array(schema), { nullable: true, default: () => [] })
-  const read = Fast.readerOf(schema)
-  return read === undefined ? field : Fast.withReader(field, Fast.list(read))
+  return Fast.withReaderOf(
+    Schema.optionalWith(Schema.Array(schema), { nullable: true, default: () => [] }),
+    schema,
+    Fast.list
+  )
 }
 
 /** Sizes and timeouts are integers; a float is truncated as the official client does. */
@@ -139,7 +136,6 @@ export class PipelineRequestDeploymentRequest extends Schema.Class<PipelineReque
   deployment: nullable(Schema.String),
   version: nullable(Schema.String)
 }) {}
-Fast.registerClass(PipelineRequestDeploymentRequest)
 
 /**
  * A request made to an operator object inside a pipeline request.
@@ -153,7 +149,6 @@ export class PipelineRequestOperatorRequest extends Schema.Class<PipelineRequest
   ...subRequestFields,
   operator: nullable(Schema.String)
 }) {}
-Fast.registerClass(PipelineRequestOperatorRequest)
 
 /**
  * A request made to a sub-pipeline object inside a pipeline request.
@@ -168,7 +163,6 @@ export class PipelineRequestPipelineRequest extends Schema.Class<PipelineRequest
   pipeline: nullable(Schema.String),
   version: nullable(Schema.String)
 }) {}
-Fast.registerClass(PipelineRequestPipelineRequest)
 
 const subRequestLists = {
   deployment_requests: nullableList(PipelineRequestDeploymentRequest),
@@ -196,7 +190,6 @@ export class PipelineRequestCreateResponse extends Schema.Class<PipelineRequestC
   pipeline_timeout: nullable(WholeNumber),
   deployment_timeout: nullable(WholeNumber)
 }) {}
-Fast.registerClass(PipelineRequestCreateResponse)
 
 /**
  * One request created by a batch create: always `pending` at creation.
@@ -213,7 +206,6 @@ export class PipelineRequestBatchCreateResponse extends Schema.Class<PipelineReq
   status: RequestStatus,
   time_created: Timestamp
 }) {}
-Fast.registerClass(PipelineRequestBatchCreateResponse)
 
 const listFields = {
   id: Schema.String,
@@ -235,7 +227,6 @@ const listFields = {
  * @category models
  */
 export class PipelineRequestList extends Schema.Class<PipelineRequestList>("PipelineRequestList")(listFields) {}
-Fast.registerClass(PipelineRequestList)
 
 /** Where a request came from: `{"created_by": "<email>"}`. */
 const Origin = Fast.withReader(
@@ -262,7 +253,6 @@ const detailFields = {
 export class PipelineRequestDetail extends Schema.Class<PipelineRequestDetail>("PipelineRequestDetail")(
   detailFields
 ) {}
-Fast.registerClass(PipelineRequestDetail)
 
 /**
  * A request as returned by get: the detail plus where it came from.
@@ -276,7 +266,6 @@ export class PipelineRequestSingleDetail extends Schema.Class<PipelineRequestSin
   ...detailFields,
   origin: nullable(Origin)
 }) {}
-Fast.registerClass(PipelineRequestSingleDetail)
 
 const operatorRequestFields = {
   id: Schema.String,
@@ -306,7 +295,6 @@ const operatorRequestFields = {
 export class OperatorRequestDetail extends Schema.Class<OperatorRequestDetail>("OperatorRequestDetail")(
   operatorRequestFields
 ) {}
-Fast.registerClass(OperatorRequestDetail)
 
 const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
@@ -341,12 +329,14 @@ export class PipelineRequestUpdate extends Schema.Class<PipelineRequestUpdate>("
 }) {}
 
 /**
- * The body of every error response: `{"error": "..."}`; some services send `error_message` instead.
+ * The body of every error response: `{"error": "..."}`; some services send `error_message` (or, behind some
+ * proxies, `detail`) instead. The client reads the server's message through it.
  *
  * @since 1.0.0
  * @category models
  */
 export const ErrorBody = Schema.Struct({
   error: Schema.optional(Schema.NullOr(Schema.String)),
-  error_message: Schema.optional(Schema.NullOr(Schema.String))
+  error_message: Schema.optional(Schema.NullOr(Schema.String)),
+  detail: Schema.optional(Schema.NullOr(Schema.String))
 })

@@ -9,18 +9,21 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
 import { authorization, normalizeHost } from "./ApiHost.js"
-import { Limits, type ListStatus } from "./ApiParams.js"
+import type { ListStatus } from "./ApiParams.js"
 import * as Caller from "./internal/caller.js"
+import * as HttpBackend from "./internal/httpBackend.js"
+import * as Operations from "./internal/operations.js"
+import * as Options from "./internal/options.js"
+import type { PipelineRequestCreateResponse } from "./Models.js"
 import {
   type OperatorRequestDetail,
   type PipelineRequestBatchCreateResponse,
-  PipelineRequestCreateResponse,
   type PipelineRequestDetail,
   type PipelineRequestList,
   type PipelineRequestSingleDetail
@@ -28,7 +31,7 @@ import {
 import * as RateGovernor from "./RateGovernor.js"
 import * as RetryBudget from "./RetryBudget.js"
 import * as RetryPolicy from "./RetryPolicy.js"
-import { type CallError, DecodeError, TransportError } from "./UbiOpsError.js"
+import type { CallError, DecodeError } from "./UbiOpsError.js"
 import { version as packageVersion } from "./version.js"
 
 /**
@@ -276,6 +279,8 @@ export interface Service {
     data: RequestData,
     options?: StreamOptions
   ) => Stream.Stream<StreamEvent, ReadError>
+  /** The retry budget all calls of this client share (see `retryBudget`); absent when the service does not retry. */
+  readonly retryBudget?: RetryBudget.RetryBudget | undefined
 }
 
 /**
@@ -325,78 +330,11 @@ export const defaults = {
   attemptTimeout: Duration.seconds(30),
   callTimeout: Duration.seconds(60),
   /** Added to a direct request's pipeline timeout to make its deadline. */
-  directRequestMargin: Duration.seconds(30),
+  directRequestMargin: HttpBackend.directRequestMargin,
   retryBudgetCapacity: RetryBudget.defaults.capacity,
   maxPayloadBytes: 64 * 1024 * 1024,
   userAgent: `ubiops-effect/${packageVersion}`
 } as const
-
-const resolvePolicy = (settings: Caller.CallerSettings, options: CallOptions | undefined): Caller.CallPolicy => ({
-  retry: options?.retry === undefined ? settings.retry : { ...settings.retry, ...options.retry },
-  attemptTimeout: options?.attemptTimeout === undefined
-    ? settings.attemptTimeout
-    : Duration.decode(options.attemptTimeout),
-  callTimeout: options?.callTimeout === undefined ? settings.callTimeout : Duration.decode(options.callTimeout)
-})
-
-/** A direct request runs as long as its pipeline timeout: its deadlines follow that timeout. */
-const directPolicy = (
-  settings: Caller.CallerSettings,
-  options: CallOptions | undefined,
-  pipelineTimeoutSeconds: number
-): Caller.CallPolicy => {
-  const policy = resolvePolicy(settings, options)
-  const attemptTimeout = options?.attemptTimeout === undefined
-    ? Duration.sum(Duration.seconds(pipelineTimeoutSeconds), defaults.directRequestMargin)
-    : policy.attemptTimeout
-  const callTimeout = options?.callTimeout === undefined
-    ? Duration.sum(attemptTimeout, settings.callTimeout)
-    : policy.callTimeout
-  return { ...policy, attemptTimeout, callTimeout }
-}
-
-const pipelinePath = (target: PipelineTarget) =>
-  target.version === undefined
-    ? { project_name: target.project, pipeline_name: target.pipeline }
-    : { project_name: target.project, pipeline_name: target.pipeline, version: target.version }
-
-const requestPath = (target: PipelineTarget, requestId: string) => ({ ...pipelinePath(target), request_id: requestId })
-
-const versionRequestPath = (target: VersionTarget, requestId: string) => ({
-  project_name: target.project,
-  pipeline_name: target.pipeline,
-  version: target.version,
-  request_id: requestId
-})
-
-const byVersion = <A extends string, B extends string>(target: PipelineTarget, defaultVersion: A, named: B): A | B =>
-  target.version === undefined ? defaultVersion : named
-
-const toIsoDate = (date: Date | string | undefined): string | undefined =>
-  date === undefined ? undefined : typeof date === "string" ? date : date.toISOString()
-
-const filenameOf = (disposition: string | undefined): string | undefined => {
-  if (disposition === undefined) return undefined
-  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)
-  return match === null ? undefined : decodeURIComponent(match[1])
-}
-
-const toRequestFile = (reply: Caller.Reply<Uint8Array>): RequestFile => {
-  const contentType = reply.headers["content-type"]
-  const bytes = reply.value
-  const text = new TextDecoder().decode(bytes)
-  let data: unknown = text
-  if (contentType !== undefined && contentType.includes("json")) {
-    try {
-      data = JSON.parse(text)
-    } catch {
-      data = text
-    }
-  }
-  return { filename: filenameOf(reply.headers["content-disposition"]), contentType, bytes, text, data }
-}
-
-const decodeFinal = Schema.decodeUnknownEither(PipelineRequestCreateResponse)
 
 /**
  * Builds the service on an `HttpClient` (`FetchHttpClient.layer` works everywhere,
@@ -409,265 +347,58 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
   Effect.gen(function*() {
     const baseClient = yield* HttpClient.HttpClient
     const httpClient = options.transformClient === undefined ? baseClient : options.transformClient(baseClient)
-    const budget = options.retryBudget === false
-      ? RetryBudget.unlimited
-      : yield* RetryBudget.make(options.retryBudget?.capacity ?? defaults.retryBudgetCapacity)
+    // An invalid option does not fail the layer: every call fails with `InvalidRequest` saying what is wrong.
+    const checked = Either.all({
+      retry: Options.checkRetry({ ...defaults.retry, ...options.retry }),
+      attemptTimeout: Options.checkDuration("attemptTimeout", options.attemptTimeout ?? defaults.attemptTimeout),
+      callTimeout: Options.checkDuration("callTimeout", options.callTimeout ?? defaults.callTimeout),
+      capacity: Options.checkPositiveInteger(
+        "retryBudget.capacity",
+        (options.retryBudget || undefined)?.capacity ?? defaults.retryBudgetCapacity
+      ),
+      maxPayloadBytes: Options.checkPositiveInteger(
+        "maxPayloadBytes",
+        options.maxPayloadBytes ?? defaults.maxPayloadBytes
+      ),
+      baseUrl: Options.checkHost(normalizeHost(options.host))
+    })
+    const valid = Either.getOrElse(checked, () => ({
+      retry: defaults.retry,
+      attemptTimeout: Duration.decode(defaults.attemptTimeout),
+      callTimeout: Duration.decode(defaults.callTimeout),
+      capacity: defaults.retryBudgetCapacity,
+      maxPayloadBytes: defaults.maxPayloadBytes,
+      baseUrl: normalizeHost(undefined)
+    }))
+    const budget = options.retryBudget === false ? RetryBudget.unlimited : yield* RetryBudget.make(valid.capacity)
     const governor = options.rateGovernor === false ? RateGovernor.unlimited : yield* RateGovernor.make
     const settings: Caller.CallerSettings = {
-      baseUrl: normalizeHost(options.host),
+      baseUrl: valid.baseUrl,
       authorization: authorization(options.token),
       userAgent: defaults.userAgent,
-      retry: { ...defaults.retry, ...options.retry },
-      attemptTimeout: Duration.decode(options.attemptTimeout ?? defaults.attemptTimeout),
-      callTimeout: Duration.decode(options.callTimeout ?? defaults.callTimeout),
+      retry: valid.retry,
+      attemptTimeout: valid.attemptTimeout,
+      callTimeout: valid.callTimeout,
       budget,
       governor,
-      maxPayloadBytes: options.maxPayloadBytes ?? defaults.maxPayloadBytes
+      maxPayloadBytes: valid.maxPayloadBytes
     }
-    const caller = Caller.make(httpClient, settings)
-    const policy = (callOptions: CallOptions | undefined) => resolvePolicy(settings, callOptions)
-    const value = <A>(reply: Caller.Reply<A>) => reply.value
-
-    const createBatch: Service["createBatch"] = (target, data, callOptions) => {
-      if (data.length === 0) return Effect.succeed([])
-      return caller.call(
-        byVersion(target, "batchPipelineRequestsCreate", "batchPipelineVersionRequestsCreate"),
-        {
-          path: pipelinePath(target),
-          urlParams: { timeout: callOptions?.timeout, priority: callOptions?.priority },
-          payload: data
-        },
-        target,
-        policy(callOptions)
-      ).pipe(Effect.flatMap((reply) =>
-        reply.value.length === data.length
-          ? Effect.succeed(reply.value)
-          : Effect.fail(
-            new DecodeError({
-              operation: byVersion(target, "batchPipelineRequestsCreate", "batchPipelineVersionRequestsCreate"),
-              method: "POST",
-              path: "/requests/batch",
-              status: reply.status,
-              issue: `${data.length} requests were sent but ${reply.value.length} came back`,
-              bodyExcerpt: ""
-            })
-          )
-      ))
-    }
-
-    const createStreaming: Service["createStreaming"] = (target, data, callOptions) => {
-      const operation = byVersion(target, "pipelineRequestsStream", "pipelineVersionRequestsStream")
-      const timeoutSeconds = callOptions?.timeout ?? Limits.streamTimeout.default
-      const streamPolicy = directPolicy(settings, callOptions, timeoutSeconds)
-      const malformed = (issue: string, line: string) =>
-        new DecodeError({ operation, method: "POST", path: "/requests/stream", status: 200, issue, bodyExcerpt: line })
-      return Stream.unwrap(Effect.map(
-        caller.open(
-          operation,
-          { path: pipelinePath(target), urlParams: { timeout: callOptions?.timeout }, payload: data },
-          streamPolicy
-        ),
-        (response) => {
-          let final = false
-          return response.stream.pipe(
-            Stream.mapError((error) =>
-              new TransportError({
-                operation,
-                method: "POST",
-                path: "/requests/stream",
-                mayHaveReachedServer: true,
-                reason: "the stream broke off",
-                cause: error
-              })
-            ),
-            Stream.decodeText(),
-            Stream.splitLines,
-            Stream.filter((line) => line !== "" && !line.startsWith("event:") && !line.startsWith("update:")),
-            Stream.mapEffect((line): Effect.Effect<StreamEvent, DecodeError> => {
-              if (line.startsWith("data:")) return Effect.succeed({ _tag: "Partial", data: line.slice(5) })
-              let json: unknown
-              try {
-                json = JSON.parse(line)
-              } catch {
-                return Effect.fail(malformed("a line is neither data nor the final JSON response", line))
-              }
-              const decoded = decodeFinal(json)
-              if (decoded._tag === "Left") return Effect.fail(malformed("the final response does not match", line))
-              final = true
-              return Effect.succeed({ _tag: "Final", response: decoded.right })
-            }),
-            Stream.concat(
-              Stream.suspend(() =>
-                final ? Stream.empty : Stream.fail(malformed("the stream ended without its final response", ""))
-              )
-            ),
-            Stream.timeoutFail(
-              () =>
-                new TransportError({
-                  operation,
-                  method: "POST",
-                  path: "/requests/stream",
-                  mayHaveReachedServer: true,
-                  reason: `no data for ${Duration.format(streamPolicy.attemptTimeout)}`
-                }),
-              streamPolicy.attemptTimeout
-            )
-          )
-        }
-      ))
-    }
-
-    const service: Service = {
-      create: (target, data, callOptions) =>
-        Effect.map(
-          caller.call(
-            byVersion(target, "pipelineRequestsCreate", "pipelineVersionRequestsCreate"),
-            {
-              path: pipelinePath(target),
-              urlParams: { timeout: callOptions?.timeout, priority: callOptions?.priority },
-              payload: data
-            },
-            target,
-            directPolicy(settings, callOptions, callOptions?.timeout ?? Limits.directTimeout.default)
-          ),
-          value
-        ),
-      createBatch,
-      get: (target, requestId, callOptions) =>
-        Effect.map(
-          caller.call(
-            byVersion(target, "pipelineRequestsGet", "pipelineVersionRequestsGet"),
-            { path: requestPath(target, requestId), urlParams: { metadata_only: callOptions?.metadataOnly } },
-            target,
-            policy(callOptions)
-          ),
-          value
-        ),
-      list: (target, callOptions) =>
-        Effect.map(
-          caller.call(
-            byVersion(target, "pipelineRequestsList", "pipelineVersionRequestsList"),
-            {
-              path: pipelinePath(target),
-              urlParams: {
-                status: callOptions?.status === undefined
-                  ? undefined
-                  : typeof callOptions.status === "string"
-                  ? callOptions.status
-                  : callOptions.status.join(","),
-                limit: callOptions?.limit,
-                offset: callOptions?.offset,
-                start_date: toIsoDate(callOptions?.startDate),
-                end_date: toIsoDate(callOptions?.endDate),
-                search_id: callOptions?.searchId
-              }
-            },
-            target,
-            policy(callOptions)
-          ),
-          value
-        ),
-      collect: (target, requestIds, callOptions) =>
-        requestIds.length === 0 ? Effect.succeed([]) : Effect.map(
-          caller.call(
-            byVersion(target, "pipelineRequestsBatchGet", "pipelineVersionRequestsBatchGet"),
-            { path: pipelinePath(target), payload: requestIds },
-            target,
-            policy(callOptions)
-          ),
-          value
-        ),
-      cancel: (target, requestId, callOptions) =>
-        Effect.asVoid(caller.call(
-          byVersion(target, "pipelineRequestsUpdate", "pipelineVersionRequestsUpdate"),
-          { path: requestPath(target, requestId), payload: { status: "cancelled" } },
-          target,
-          policy(callOptions)
-        )),
-      cancelBatch: (target, selection, callOptions) =>
-        Effect.asVoid(caller.call(
-          byVersion(target, "pipelineRequestsBatchCancel", "pipelineVersionRequestsBatchCancel"),
-          "status" in selection
-            ? { path: pipelinePath(target), urlParams: { status: selection.status }, payload: [] }
-            : { path: pipelinePath(target), urlParams: {}, payload: selection },
-          target,
-          policy(callOptions)
-        )),
-      delete: (target, requestId, callOptions) =>
-        Effect.asVoid(caller.call(
-          byVersion(target, "pipelineRequestsDelete", "pipelineVersionRequestsDelete"),
-          { path: requestPath(target, requestId) },
-          target,
-          policy(callOptions)
-        )),
-      deleteBatch: (target, requestIds, callOptions) =>
-        requestIds.length === 0 ? Effect.void : Effect.asVoid(caller.call(
-          byVersion(target, "pipelineRequestsBatchDelete", "pipelineVersionRequestsBatchDelete"),
-          { path: pipelinePath(target), payload: requestIds },
-          target,
-          policy(callOptions)
-        )),
-      getOperatorRequest: (target, requestId, callOptions) =>
-        Effect.map(
-          caller.call(
-            "pipelineVersionObjectRequestsGet",
-            {
-              path: versionRequestPath(target, requestId),
-              urlParams: {
-                metadata_only: callOptions?.metadataOnly,
-                pipeline_request_id: callOptions?.pipelineRequestId,
-                pipeline_object_id: callOptions?.pipelineObjectId
-              }
-            },
-            target,
-            policy(callOptions)
-          ),
-          value
-        ),
-      getInput: (target, requestId, callOptions) =>
-        Effect.map(
-          caller.call(
-            byVersion(target, "pipelineRequestsInputGet", "pipelineVersionRequestsInputGet"),
-            { path: requestPath(target, requestId) },
-            target,
-            policy(callOptions)
-          ),
-          toRequestFile
-        ),
-      getOutput: (target, requestId, callOptions) =>
-        Effect.map(
-          caller.call(
-            byVersion(target, "pipelineRequestsOutputGet", "pipelineVersionRequestsOutputGet"),
-            { path: requestPath(target, requestId) },
-            target,
-            policy(callOptions)
-          ),
-          toRequestFile
-        ),
-      getOperatorRequestInput: (target, requestId, callOptions) =>
-        Effect.map(
-          caller.call(
-            "pipelineVersionObjectRequestsInputGet",
-            { path: versionRequestPath(target, requestId) },
-            target,
-            policy(callOptions)
-          ),
-          toRequestFile
-        ),
-      getOperatorRequestOutput: (target, requestId, callOptions) =>
-        Effect.map(
-          caller.call(
-            "pipelineVersionObjectRequestsOutputGet",
-            { path: versionRequestPath(target, requestId) },
-            target,
-            policy(callOptions)
-          ),
-          toRequestFile
-        ),
-      createStreaming
-    }
-    return service
+    const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
+    return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))
   })
+
+/**
+ * The retry budget of the service's client: the one every retry of the client pays, which loops that retry above
+ * the client (over `list` pages, say) should pay too, with `RetryPolicy.retryCost`. A service that does not retry
+ * (the emulator's in-process one) has an unlimited budget.
+ *
+ * @since 1.0.0
+ * @category accessors
+ */
+export const retryBudget: Effect.Effect<RetryBudget.RetryBudget, never, PipelineRequests> = Effect.map(
+  PipelineRequests,
+  (service) => service.retryBudget ?? RetryBudget.unlimited
+)
 
 /**
  * @since 1.0.0

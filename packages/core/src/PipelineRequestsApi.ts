@@ -20,6 +20,7 @@ import {
   CancelStatus,
   DateParam,
   DirectTimeout,
+  Limits,
   Priority,
   QueryBoolean,
   QueryInt,
@@ -62,8 +63,9 @@ const streamParams = Schema.Struct({ timeout: Schema.optional(StreamTimeout) })
 const getParams = Schema.Struct({ metadata_only: Schema.optional(QueryBoolean) })
 const listParams = Schema.Struct({
   status: Schema.optional(StatusFilter),
-  limit: Schema.optional(QueryInt.pipe(Schema.between(1, 50, {
-    message: (issue) => `limit must be an integer from 1 to 50, got ${String(issue.actual)}`
+  limit: Schema.optional(QueryInt.pipe(Schema.between(Limits.listLimit.min, Limits.listLimit.max, {
+    message: (issue) =>
+      `limit must be an integer from ${Limits.listLimit.min} to ${Limits.listLimit.max}, got ${String(issue.actual)}`
   }))),
   offset: Schema.optional(QueryInt.pipe(Schema.nonNegative({
     message: (issue) => `offset must be a non-negative integer, got ${String(issue.actual)}`

@@ -1,9 +1,15 @@
 /**
- * When and how the client retries a failed call.
+ * When and how the client retries a failed call: the policy's settings, and the one classification of failures
+ * (`isRetryable`, `mayHaveReachedServer`) that the client and any loop retrying above it share. Retries above the
+ * client pay the client's `RetryBudget` too (`PipelineRequests.retryBudget`), at `retryCost` each.
  *
  * @since 1.0.0
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as RetryBudget from "./RetryBudget.js"
+import type { CallError, DecodeError } from "./UbiOpsError.js"
 
 /**
  * @since 1.0.0
@@ -33,4 +39,107 @@ export const defaults: RetryPolicy = {
   factor: 2,
   maxDelay: Duration.seconds(10),
   maxRateLimitWait: Duration.seconds(120)
+}
+
+/**
+ * What a retry decision is made on: any failure of a call, decoding included.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type RetryableError = CallError | DecodeError
+
+/**
+ * Whether a failed call may be made again: the one rule of the library, for its own retries and for loops that
+ * retry above it. A rate limit, always; a lost connection, when the operation is idempotent or the request
+ * certainly did not reach the server; a 5xx, a 408 or an attempt's deadline, when the operation is idempotent.
+ * Never a response that did not decode (the same answer would come back), a refusal, or a call's own deadline.
+ *
+ * @since 1.0.0
+ * @category predicates
+ */
+export const isRetryable = (error: RetryableError, options: { readonly idempotent: boolean }): boolean => {
+  switch (error._tag) {
+    case "RateLimited":
+      return true
+    case "TransportError":
+      return options.idempotent || !error.mayHaveReachedServer
+    case "ServerError":
+      return options.idempotent
+    case "BadRequest":
+      return options.idempotent && error.status === 408
+    case "Timeout":
+      return options.idempotent && error.scope === "attempt"
+    default:
+      return false
+  }
+}
+
+/**
+ * Whether the server may have received (and, for a create, acted on) the failed request: a lost connection or a
+ * deadline that says so, a 5xx, or a response that did not decode. A refusal (4xx, 429) or a request refused
+ * before sending did nothing.
+ *
+ * @since 1.0.0
+ * @category predicates
+ */
+export const mayHaveReachedServer = (error: RetryableError): boolean => {
+  switch (error._tag) {
+    case "TransportError":
+    case "Timeout":
+      return error.mayHaveReachedServer
+    case "ServerError":
+    case "DecodeError":
+      return true
+    default:
+      return false
+  }
+}
+
+/**
+ * What one retry after `error` costs in the client's `RetryBudget`: a lost connection or a deadline loads a
+ * struggling server more than an error response.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const retryCost = (error: RetryableError): number =>
+  error._tag === "Timeout" || error._tag === "TransportError"
+    ? RetryBudget.defaults.timeoutRetryCost
+    : RetryBudget.defaults.retryCost
+
+/**
+ * Whether a loop that retries above the client may retry after `error`: the error is retryable, and the client's
+ * `RetryBudget` pays for it (the tokens are taken). A loop that uses it spends the same budget as the client's own
+ * retries, so an outage costs a bounded number of calls however many loops retry.
+ *
+ * @since 1.0.0
+ * @category predicates
+ */
+export const mayRetry = (
+  budget: RetryBudget.RetryBudget,
+  error: RetryableError,
+  options: { readonly idempotent: boolean }
+): Effect.Effect<boolean> => isRetryable(error, options) ? budget.tryAcquire(retryCost(error)) : Effect.succeed(false)
+
+/**
+ * The backoff of one call: exponential, jittered, capped, at most `maxRetries`; never sooner than the wait a
+ * `RateLimited` error carries.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const schedule = (policy: RetryPolicy): Schedule.Schedule<unknown, RetryableError> => {
+  const maxDelay = Duration.decode(policy.maxDelay)
+  return Schedule.exponential(policy.baseDelay, policy.factor).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
+    Schedule.intersect(Schedule.recurs(policy.maxRetries)),
+    Schedule.intersect(Schedule.identity<RetryableError>()),
+    Schedule.modifyDelay(([, error], delay) =>
+      error._tag === "RateLimited" && error.retryAfterMillis !== undefined
+        ? Duration.max(delay, Duration.millis(error.retryAfterMillis))
+        : delay
+    )
+  )
 }

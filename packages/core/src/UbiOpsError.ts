@@ -8,6 +8,21 @@
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
+/**
+ * The mark every error of this library carries, so that `isUbiOpsError` never mistakes another library's error
+ * of the same tag (`@effect/platform`'s `HttpApiError.NotFound`, say) for one of ours.
+ *
+ * @since 1.0.0
+ * @category type ids
+ */
+export const TypeId = "~@ubiops-effect/core/UbiOpsError" as const
+
+/**
+ * @since 1.0.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
 const context = {
   /** The operation id, e.g. `pipelineRequestsGet`. */
   operation: Schema.String,
@@ -47,6 +62,8 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@ubiops-
     reason: Schema.String
   }
 ) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `${this.operation}: invalid request, nothing was sent: ${this.reason}`
   }
@@ -60,6 +77,8 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@ubiops-
  * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>("@ubiops-effect/BadRequest")("BadRequest", response) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     const label = this.status === 400 ? "Bad Request" : this.status < 400 ? "Redirect" : "Client Error"
     return describe(this, withServerMessage(this.status, label, this.serverMessage))
@@ -76,6 +95,8 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("@ubiops-effe
   "Unauthorized",
   response
 ) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return describe(this, withServerMessage(this.status, "Unauthorized", this.serverMessage))
   }
@@ -88,6 +109,8 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("@ubiops-effe
  * @category errors
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>("@ubiops-effect/Forbidden")("Forbidden", response) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return describe(this, withServerMessage(this.status, "Forbidden", this.serverMessage))
   }
@@ -100,6 +123,8 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("@ubiops-effect/For
  * @category errors
  */
 export class NotFound extends Schema.TaggedError<NotFound>("@ubiops-effect/NotFound")("NotFound", response) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return describe(this, withServerMessage(this.status, "Not Found", this.serverMessage))
   }
@@ -117,6 +142,8 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@ubiops-effect
   /** How long the server asked to wait (`x-ratelimit-reset`, else `Retry-After`), in milliseconds. */
   retryAfterMillis: Schema.optional(Schema.Number)
 }) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     const wait = this.retryAfterMillis === undefined ? "" : ` (retry after ${this.retryAfterMillis} ms)`
     return describe(this, withServerMessage(this.status, "Too Many Requests", this.serverMessage) + wait)
@@ -133,6 +160,8 @@ export class ServerError extends Schema.TaggedError<ServerError>("@ubiops-effect
   "ServerError",
   response
 ) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return describe(this, withServerMessage(this.status, "Server Error", this.serverMessage))
   }
@@ -154,6 +183,8 @@ export class TransportError extends Schema.TaggedError<TransportError>("@ubiops-
     cause: Schema.optional(Schema.Defect)
   }
 ) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     const reached = this.mayHaveReachedServer
       ? "the server may have received the request"
@@ -174,6 +205,8 @@ export class Timeout extends Schema.TaggedError<Timeout>("@ubiops-effect/Timeout
   afterMillis: Schema.Number,
   mayHaveReachedServer: Schema.Boolean
 }) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     const reached = this.mayHaveReachedServer ? "; the server may have received the request" : ""
     return describe(this, `timed out after ${this.afterMillis} ms (${this.scope} deadline)${reached}`)
@@ -194,6 +227,8 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("@ubiops-effect
   /** The beginning of the body. */
   bodyExcerpt: Schema.String
 }) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return describe(this, `unexpected response (status ${this.status}): ${this.issue}; body: ${this.bodyExcerpt}`)
   }
@@ -231,6 +266,8 @@ export class PipelineRequestFailed
     }
   )
 {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     const where = this.failedSubRequest === null
       ? ""
@@ -255,6 +292,8 @@ export class OutputDecodeError extends Schema.TaggedError<OutputDecodeError>("@u
     issue: Schema.String
   }
 ) {
+  /** @since 1.0.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `pipeline ${this.pipeline} request ${this.requestId}: the output does not match its schema: ${this.issue}`
   }
@@ -297,12 +336,9 @@ export type ResponseError = BadRequest | Unauthorized | Forbidden | NotFound | R
 export type CallError = InvalidRequest | ResponseError | TransportError | Timeout
 
 /**
+ * Whether a value is an error of this library (by its type id, not by its tag).
+ *
  * @since 1.0.0
  * @category guards
  */
-export const isUbiOpsError = (u: unknown): u is UbiOpsError =>
-  Predicate.isTagged(u, "InvalidRequest") || Predicate.isTagged(u, "BadRequest") ||
-  Predicate.isTagged(u, "Unauthorized") || Predicate.isTagged(u, "Forbidden") || Predicate.isTagged(u, "NotFound") ||
-  Predicate.isTagged(u, "RateLimited") || Predicate.isTagged(u, "ServerError") ||
-  Predicate.isTagged(u, "TransportError") || Predicate.isTagged(u, "Timeout") || Predicate.isTagged(u, "DecodeError") ||
-  Predicate.isTagged(u, "PipelineRequestFailed") || Predicate.isTagged(u, "OutputDecodeError")
+export const isUbiOpsError = (u: unknown): u is UbiOpsError => Predicate.hasProperty(u, TypeId)

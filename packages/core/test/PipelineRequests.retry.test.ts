@@ -6,10 +6,12 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { PipelineRequests } from "../src/PipelineRequests.js"
 import * as Client from "../src/PipelineRequests.js"
 import type { UbiOpsError } from "../src/UbiOpsError.js"
+import { advanceUntilDone } from "./utils/advance.js"
 import * as Scripted from "./utils/ScriptedHttpClient.js"
 
 const target = { project: "demo", pipeline: "echo" }
@@ -27,10 +29,7 @@ const run = <A>(
   return Effect.gen(function*() {
     const service = yield* PipelineRequests
     const fiber = yield* Effect.fork(Effect.exit(use(service)))
-    const total = Duration.toMillis(options.advance ?? Duration.minutes(5))
-    for (let elapsed = 0; elapsed < total && fiber.unsafePoll() === null; elapsed += 100) {
-      yield* TestClock.adjust(Duration.millis(100))
-    }
+    yield* advanceUntilDone(fiber, options.advance ?? Duration.minutes(5))
     const exit = yield* Fiber.join(fiber)
     return { exit, seen: server.seen }
   }).pipe(
@@ -179,13 +178,15 @@ describe("retries", () => {
         const service = yield* PipelineRequests
         const fiber = yield* Effect.fork(Effect.exit(service.get(target, id)))
         let seen = 0
-        for (let elapsed = 0; elapsed < 120_000 && seen < 7; elapsed += 25) {
-          if (server.seen.length > seen) {
+        yield* advanceUntilDone(
+          fiber,
+          Duration.minutes(2),
+          Effect.suspend(() => {
+            if (server.seen.length === seen) return Effect.void
             seen = server.seen.length
-            yield* record
-          }
-          yield* TestClock.adjust(Duration.millis(25))
-        }
+            return record
+          })
+        )
         yield* Fiber.join(fiber)
       }).pipe(
         Effect.provide(
@@ -271,6 +272,26 @@ describe("retries", () => {
       assert.isTrue(Exit.isSuccess(exit))
       // 10 first attempts, and 20 / 5 = 4 retries in all, whatever the number of fibers.
       assert.strictEqual(seen.length, 14)
+    }))
+
+  it.effect("the streaming call follows the same policy: a refused connection is retried, within the budget", () =>
+    Effect.gen(function*() {
+      const final = { id, status: "completed", time_created: "2024-01-01T00:00:00Z", result: { a: 1 } }
+      const answer = (_: Scripted.Seen, index: number): Scripted.Reply =>
+        index === 0
+          ? { refuse: true }
+          : {
+            status: 200,
+            text: `data:hi\n\n${JSON.stringify(final)}\n`,
+            headers: { "content-type": "text/event-stream" }
+          }
+      const stream = (s: Client.Service) => Stream.runCollect(s.createStreaming(target, { a: 1 }))
+      const retried = yield* run(answer, stream)
+      assert.isTrue(Exit.isSuccess(retried.exit))
+      assert.strictEqual(retried.seen.length, 2)
+      const spent = yield* run(answer, stream, { client: { retryBudget: { capacity: 1 } } })
+      assert.deepStrictEqual(failureTag(spent.exit), Option.some("TransportError"))
+      assert.strictEqual(spent.seen.length, 1)
     }))
 
   it.effect("interruption is observed during a backoff sleep", () =>

@@ -17,8 +17,8 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Limits } from "@ubiops-effect/core/ApiParams"
-import { isCreate } from "@ubiops-effect/core/PipelineRequestsApi"
+import { isCreate, type OperationId } from "@ubiops-effect/core/PipelineRequestsApi"
+import * as Backend from "@ubiops-effect/core/PipelineRequestsBackend"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -33,6 +33,7 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import { Emulator, stats } from "./Emulator.js"
 import { apiRoot, CallVerdict, EmulatorApi, EndpointGate } from "./EmulatorApi.js"
 import type * as Engine from "./Engine.js"
+import * as EngineOperations from "./internal/engineOperations.js"
 import type { CreateResponseWire } from "./internal/wire.js"
 import * as Leniency from "./Leniency.js"
 
@@ -62,20 +63,6 @@ const errorResponse = (status: number, message: string) => HttpServerResponse.un
 const rejection = <A, R>(effect: Effect.Effect<A, Engine.RequestRejected, R>) =>
   Effect.catchTag(effect, "RequestRejected", (error) => Effect.succeed(errorResponse(error.status, error.message)))
 
-const targetOf = (path: {
-  readonly project_name: string
-  readonly pipeline_name: string
-  readonly version?: string
-}): Engine.Target => ({ project: path.project_name, pipeline: path.pipeline_name, version: path.version })
-
-const versionTargetOf = (
-  path: { readonly project_name: string; readonly pipeline_name: string; readonly version: string }
-) => ({
-  project: path.project_name,
-  pipeline: path.pipeline_name,
-  version: path.version
-})
-
 const fileResponse = (file: Engine.RequestFile) =>
   HttpServerResponse.text(file.body, {
     contentType: file.contentType,
@@ -96,7 +83,36 @@ const drop = (when: "before" | "after") =>
  * bare JSON line (UBIOPS-WIRE.md §6). */
 const eventLines = (chunk: string) => `${chunk.split("\n").map((line) => `data:${line}`).join("\n")}\n\n`
 
-const batchData = (payload: unknown): ReadonlyArray<unknown> => Array.isArray(payload) ? payload : [payload]
+const isStream = (operation: OperationId) =>
+  operation === "pipelineRequestsStream" || operation === "pipelineVersionRequestsStream"
+
+/** The response of an operation the engine ran. */
+const respond = (
+  operation: OperationId,
+  outcome: EngineOperations.Outcome,
+  partials: Mailbox.Mailbox<string> | undefined
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const status = Backend.codec(operation).successStatus
+  switch (outcome._tag) {
+    case "Json":
+      return Effect.succeed(json(outcome.body, status))
+    case "Empty":
+      return Effect.succeed(HttpServerResponse.empty({ status }))
+    case "File":
+      return Effect.succeed(fileResponse(outcome.file))
+    case "Direct": {
+      if (partials === undefined) return Effect.map(outcome.run.response, (response) => json(response, status))
+      const finish = outcome.run.response.pipe(
+        Effect.flatMap((response: CreateResponseWire) => partials.offer(`${JSON.stringify(response)}\n`)),
+        Effect.zipRight(partials.end)
+      )
+      const body = Stream.unwrapScoped(
+        Effect.as(Effect.forkScoped(finish), Mailbox.toStream(partials))
+      ).pipe(Stream.encodeText)
+      return Effect.succeed(HttpServerResponse.stream(body, { contentType: "text/event-stream", status }))
+    }
+  }
+}
 
 const PipelineRequestsLive = HttpApiBuilder.group(
   EmulatorApi,
@@ -105,199 +121,52 @@ const PipelineRequestsLive = HttpApiBuilder.group(
     Effect.gen(function*() {
       const { engine } = yield* Emulator
 
-      const createDirect = (
-        target: Engine.Target,
-        payload: unknown,
-        urlParams: {
-          readonly timeout?: number | undefined
-          readonly pipeline_timeout?: number | undefined
-          readonly priority?: 0 | 1 | undefined
-        }
-      ) =>
+      /** One operation on the engine, as the server decodes it; a create may have its connection dropped before
+       * or after the engine accepted it. */
+      const serve = (operation: OperationId) => (request: EngineOperations.ServerRequest) =>
         Effect.gen(function*() {
           const verdict = yield* CallVerdict
-          if (verdict.drop === "before") return yield* drop("before")
-          const run = yield* engine.startDirect(target, payload, {
-            timeout: urlParams.timeout ?? urlParams.pipeline_timeout,
-            priority: urlParams.priority
-          })
-          if (verdict.drop === "after") return yield* drop("after")
-          return json(yield* run.response, 201)
-        }).pipe(rejection)
-
-      const createBatch = (
-        target: Engine.Target,
-        payload: unknown,
-        urlParams: { readonly timeout?: number | undefined; readonly priority?: 0 | 1 | undefined }
-      ) =>
-        Effect.gen(function*() {
-          const verdict = yield* CallVerdict
-          if (verdict.drop === "before") return yield* drop("before")
-          const created = yield* engine.createBatch(target, batchData(payload), urlParams)
-          if (verdict.drop === "after") return yield* drop("after")
-          return json(created, 201)
-        }).pipe(rejection)
-
-      const stream = (target: Engine.Target, payload: unknown, timeout: number | undefined) =>
-        Effect.gen(function*() {
-          const verdict = yield* CallVerdict
-          if (verdict.drop === "before") return yield* drop("before")
-          const mailbox = yield* Mailbox.make<string>()
-          const run = yield* engine.startDirect(target, payload, {
-            timeout: timeout ?? Limits.streamTimeout.default,
-            onPartial: (chunk) => mailbox.unsafeOffer(eventLines(chunk))
-          })
-          if (verdict.drop === "after") return yield* drop("after")
-          const finish = run.response.pipe(
-            Effect.flatMap((response: CreateResponseWire) => mailbox.offer(`${JSON.stringify(response)}\n`)),
-            Effect.zipRight(mailbox.end)
+          const create = isCreate(operation)
+          if (create && verdict.drop === "before") return yield* drop("before")
+          const partials = isStream(operation) ? yield* Mailbox.make<string>() : undefined
+          const outcome = yield* EngineOperations.run(
+            engine,
+            operation,
+            request,
+            partials === undefined ? undefined : (chunk) => partials.unsafeOffer(eventLines(chunk))
           )
-          const body = Stream.unwrapScoped(
-            Effect.as(Effect.forkScoped(finish), Mailbox.toStream(mailbox))
-          ).pipe(Stream.encodeText)
-          return HttpServerResponse.stream(body, { contentType: "text/event-stream", status: 200 })
+          if (create && verdict.drop === "after") return yield* drop("after")
+          return yield* respond(operation, outcome, partials)
         }).pipe(rejection)
-
-      const get = (target: Engine.Target, id: string, metadataOnly: boolean | undefined) =>
-        Effect.map(engine.get(target, id, { metadataOnly }), (detail) => json(detail))
-
-      const list = (target: Engine.Target, urlParams: {
-        readonly status?: string | undefined
-        readonly limit?: number | undefined
-        readonly offset?: number | undefined
-        readonly start_date?: string | undefined
-        readonly end_date?: string | undefined
-        readonly search_id?: string | undefined
-      }) =>
-        Effect.map(
-          engine.list(target, {
-            status: urlParams.status,
-            limit: urlParams.limit,
-            offset: urlParams.offset,
-            startDate: urlParams.start_date,
-            endDate: urlParams.end_date,
-            searchId: urlParams.search_id
-          }),
-          (items) => json(items)
-        )
-
-      const cancelMany = (
-        target: Engine.Target,
-        ids: ReadonlyArray<string>,
-        status: "pending" | "processing" | undefined
-      ) => Effect.as(engine.cancelMany(target, status === undefined ? { ids } : { status }), json({}))
 
       return handlers
-        .handle(
-          "batchPipelineRequestsCreate",
-          ({ path, payload, urlParams }) => createBatch(targetOf(path), payload, urlParams)
-        )
-        .handle(
-          "batchPipelineVersionRequestsCreate",
-          ({ path, payload, urlParams }) => createBatch(targetOf(path), payload, urlParams)
-        )
-        .handle(
-          "pipelineRequestsCreate",
-          ({ path, payload, urlParams }) => createDirect(targetOf(path), payload, urlParams)
-        )
-        .handle(
-          "pipelineVersionRequestsCreate",
-          ({ path, payload, urlParams }) => createDirect(targetOf(path), payload, urlParams)
-        )
-        .handle(
-          "pipelineRequestsStream",
-          ({ path, payload, urlParams }) => stream(targetOf(path), payload, urlParams.timeout)
-        )
-        .handle(
-          "pipelineVersionRequestsStream",
-          ({ path, payload, urlParams }) => stream(targetOf(path), payload, urlParams.timeout)
-        )
-        .handle(
-          "pipelineRequestsGet",
-          ({ path, urlParams }) => rejection(get(targetOf(path), path.request_id, urlParams.metadata_only))
-        )
-        .handle(
-          "pipelineVersionRequestsGet",
-          ({ path, urlParams }) => rejection(get(targetOf(path), path.request_id, urlParams.metadata_only))
-        )
-        .handle("pipelineRequestsList", ({ path, urlParams }) => rejection(list(targetOf(path), urlParams)))
-        .handle("pipelineVersionRequestsList", ({ path, urlParams }) => rejection(list(targetOf(path), urlParams)))
-        .handle(
-          "pipelineRequestsBatchGet",
-          ({ path, payload }) =>
-            rejection(Effect.map(engine.collect(targetOf(path), payload), (details) => json(details)))
-        )
-        .handle(
-          "pipelineVersionRequestsBatchGet",
-          ({ path, payload }) =>
-            rejection(Effect.map(engine.collect(targetOf(path), payload), (details) => json(details)))
-        )
-        .handle(
-          "pipelineRequestsUpdate",
-          ({ path }) => rejection(Effect.map(engine.cancel(targetOf(path), path.request_id), (detail) => json(detail)))
-        )
-        .handle(
-          "pipelineVersionRequestsUpdate",
-          ({ path }) => rejection(Effect.map(engine.cancel(targetOf(path), path.request_id), (detail) => json(detail)))
-        )
-        .handle(
-          "pipelineRequestsBatchCancel",
-          ({ path, payload, urlParams }) => rejection(cancelMany(targetOf(path), payload, urlParams.status))
-        )
-        .handle(
-          "pipelineVersionRequestsBatchCancel",
-          ({ path, payload, urlParams }) => rejection(cancelMany(targetOf(path), payload, urlParams.status))
-        )
-        .handle("pipelineRequestsDelete", ({ path }) =>
-          rejection(
-            Effect.as(engine.delete(targetOf(path), path.request_id), HttpServerResponse.empty({ status: 204 }))
-          ))
-        .handle("pipelineVersionRequestsDelete", ({ path }) =>
-          rejection(
-            Effect.as(engine.delete(targetOf(path), path.request_id), HttpServerResponse.empty({ status: 204 }))
-          ))
-        .handle(
-          "pipelineRequestsBatchDelete",
-          ({ path, payload }) => rejection(Effect.as(engine.deleteMany(targetOf(path), payload), json({})))
-        )
-        .handle(
-          "pipelineVersionRequestsBatchDelete",
-          ({ path, payload }) => rejection(Effect.as(engine.deleteMany(targetOf(path), payload), json({})))
-        )
-        .handle("pipelineVersionObjectRequestsGet", ({ path, urlParams }) =>
-          rejection(
-            Effect.map(
-              engine.getObjectRequest(versionTargetOf(path), path.request_id, {
-                metadataOnly: urlParams.metadata_only,
-                pipelineRequestId: urlParams.pipeline_request_id
-              }),
-              (detail) => json(detail)
-            )
-          ))
-        .handle(
-          "pipelineRequestsInputGet",
-          ({ path }) => rejection(Effect.map(engine.getInput(targetOf(path), path.request_id), fileResponse))
-        )
-        .handle(
-          "pipelineRequestsOutputGet",
-          ({ path }) => rejection(Effect.map(engine.getOutput(targetOf(path), path.request_id), fileResponse))
-        )
-        .handle(
-          "pipelineVersionRequestsInputGet",
-          ({ path }) => rejection(Effect.map(engine.getInput(targetOf(path), path.request_id), fileResponse))
-        )
-        .handle(
-          "pipelineVersionRequestsOutputGet",
-          ({ path }) => rejection(Effect.map(engine.getOutput(targetOf(path), path.request_id), fileResponse))
-        )
-        .handle("pipelineVersionObjectRequestsInputGet", ({ path }) =>
-          rejection(
-            Effect.map(engine.getObjectInput(versionTargetOf(path), path.request_id), fileResponse)
-          ))
-        .handle("pipelineVersionObjectRequestsOutputGet", ({ path }) =>
-          rejection(
-            Effect.map(engine.getObjectOutput(versionTargetOf(path), path.request_id), fileResponse)
-          ))
+        .handle("batchPipelineRequestsCreate", serve("batchPipelineRequestsCreate"))
+        .handle("batchPipelineVersionRequestsCreate", serve("batchPipelineVersionRequestsCreate"))
+        .handle("pipelineRequestsCreate", serve("pipelineRequestsCreate"))
+        .handle("pipelineVersionRequestsCreate", serve("pipelineVersionRequestsCreate"))
+        .handle("pipelineRequestsStream", serve("pipelineRequestsStream"))
+        .handle("pipelineVersionRequestsStream", serve("pipelineVersionRequestsStream"))
+        .handle("pipelineRequestsGet", serve("pipelineRequestsGet"))
+        .handle("pipelineVersionRequestsGet", serve("pipelineVersionRequestsGet"))
+        .handle("pipelineRequestsList", serve("pipelineRequestsList"))
+        .handle("pipelineVersionRequestsList", serve("pipelineVersionRequestsList"))
+        .handle("pipelineRequestsBatchGet", serve("pipelineRequestsBatchGet"))
+        .handle("pipelineVersionRequestsBatchGet", serve("pipelineVersionRequestsBatchGet"))
+        .handle("pipelineRequestsUpdate", serve("pipelineRequestsUpdate"))
+        .handle("pipelineVersionRequestsUpdate", serve("pipelineVersionRequestsUpdate"))
+        .handle("pipelineRequestsBatchCancel", serve("pipelineRequestsBatchCancel"))
+        .handle("pipelineVersionRequestsBatchCancel", serve("pipelineVersionRequestsBatchCancel"))
+        .handle("pipelineRequestsDelete", serve("pipelineRequestsDelete"))
+        .handle("pipelineVersionRequestsDelete", serve("pipelineVersionRequestsDelete"))
+        .handle("pipelineRequestsBatchDelete", serve("pipelineRequestsBatchDelete"))
+        .handle("pipelineVersionRequestsBatchDelete", serve("pipelineVersionRequestsBatchDelete"))
+        .handle("pipelineVersionObjectRequestsGet", serve("pipelineVersionObjectRequestsGet"))
+        .handle("pipelineRequestsInputGet", serve("pipelineRequestsInputGet"))
+        .handle("pipelineRequestsOutputGet", serve("pipelineRequestsOutputGet"))
+        .handle("pipelineVersionRequestsInputGet", serve("pipelineVersionRequestsInputGet"))
+        .handle("pipelineVersionRequestsOutputGet", serve("pipelineVersionRequestsOutputGet"))
+        .handle("pipelineVersionObjectRequestsInputGet", serve("pipelineVersionObjectRequestsInputGet"))
+        .handle("pipelineVersionObjectRequestsOutputGet", serve("pipelineVersionObjectRequestsOutputGet"))
     })
 )
 

@@ -1,7 +1,7 @@
 /**
- * Runs one operation of the API: validates and encodes the request, sends it through the rate governor with
- * a per-attempt deadline, turns every failure into a typed error, retries by policy within the shared retry
- * budget and the whole-call deadline, and decodes the response.
+ * The one call policy of the HTTP client. Every operation, the streaming one included, is validated and encoded,
+ * sent in a slot of the rate governor with a per-attempt deadline, turned into a typed error when it fails, and
+ * retried by `RetryPolicy.isRetryable` within the shared retry budget and the whole call's deadline.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as Headers from "@effect/platform/Headers"
@@ -17,26 +17,18 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { formatIssue } from "../ApiParams.js"
 import type { PipelineTarget } from "../PipelineRequests.js"
-import { isCreate, type OperationId } from "../PipelineRequestsApi.js"
+import type { OperationId } from "../PipelineRequestsApi.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
-import { defaults as budgetDefaults } from "../RetryBudget.js"
-import type { RetryPolicy } from "../RetryPolicy.js"
+import * as RetryPolicy from "../RetryPolicy.js"
 import {
-  BadRequest,
   type CallError,
-  DecodeError,
-  Forbidden,
+  type DecodeError,
   InvalidRequest,
-  NotFound,
   RateLimited,
   type ResponseError,
-  ServerError,
-  Timeout,
-  TransportError,
-  Unauthorized
+  Timeout
 } from "../UbiOpsError.js"
 import {
   codec,
@@ -46,6 +38,7 @@ import {
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
+import { statusError, transportError, type Where } from "./responses.js"
 import { traced } from "./tracing.js"
 
 export interface CallerSettings {
@@ -53,7 +46,7 @@ export interface CallerSettings {
   readonly baseUrl: string
   readonly authorization: Redacted.Redacted<string>
   readonly userAgent: string
-  readonly retry: RetryPolicy
+  readonly retry: RetryPolicy.RetryPolicy
   readonly attemptTimeout: Duration.Duration
   readonly callTimeout: Duration.Duration
   readonly budget: RetryBudget
@@ -63,7 +56,7 @@ export interface CallerSettings {
 
 /** Per-call overrides, already resolved against the client's settings. */
 export interface CallPolicy {
-  readonly retry: RetryPolicy
+  readonly retry: RetryPolicy.RetryPolicy
   readonly attemptTimeout: Duration.Duration
   readonly callTimeout: Duration.Duration
 }
@@ -72,92 +65,28 @@ export interface Reply<A> {
   readonly value: A
   readonly status: number
   readonly headers: Headers.Headers
-}
-
-const excerpt = (text: string, length = 200): string => {
-  const compact = text.replace(/\s+/g, " ").trim()
-  return compact.length > length ? `${compact.slice(0, length)}...` : compact
-}
-
-/** The server's message: `error`, else `error_message`, else the beginning of the body. */
-export const serverMessage = (body: string): string | undefined => {
-  if (body.length === 0) return undefined
-  try {
-    const json: unknown = JSON.parse(body)
-    if (typeof json === "object" && json !== null) {
-      const { error, error_message, detail } = json as Record<string, unknown>
-      for (const candidate of [error, error_message, detail]) {
-        if (typeof candidate === "string" && candidate.length > 0) return candidate
-      }
-    }
-  } catch {
-    // not JSON: an HTML page from a proxy, say
-  }
-  return excerpt(body.replace(/<[^>]*>/g, " "))
-}
-
-/** How long a 429 asks to wait: `x-ratelimit-reset` seconds, else `Retry-After` (seconds or a date). */
-export const retryAfterMillis = (headers: Headers.Headers, now: number): number | undefined => {
-  const reset = Number(headers["x-ratelimit-reset"])
-  if (headers["x-ratelimit-reset"] !== undefined && Number.isFinite(reset) && reset >= 0) return reset * 1000
-  const retryAfter = headers["retry-after"]
-  if (retryAfter === undefined) return undefined
-  const seconds = Number(retryAfter)
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
-  const date = Date.parse(retryAfter)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
-}
-
-interface Where {
-  readonly operation: OperationId
   readonly method: string
+  /** The URL path, without host and query string. */
   readonly path: string
 }
 
-export const statusError = (
-  where: Where,
-  status: number,
-  body: string,
-  headers: Headers.Headers,
-  now: number
-): ResponseError => {
-  const fields = { ...where, status, serverMessage: serverMessage(body) }
-  if (status === 401) return new Unauthorized(fields)
-  if (status === 403) return new Forbidden(fields)
-  if (status === 404) return new NotFound(fields)
-  if (status === 429) return new RateLimited({ ...fields, retryAfterMillis: retryAfterMillis(headers, now) })
-  if (status >= 500) return new ServerError(fields)
-  if (status >= 300 && status < 400) {
-    const location = headers["location"]
-    return new BadRequest({
-      ...fields,
-      serverMessage: `redirected to ${location ?? "(no location)"}, not followed: point the client at that host`
-    })
-  }
-  return new BadRequest(fields)
-}
-
-const refusedCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ENETUNREACH"])
-
-/** The first `code` found along an error's `cause` chain (Node and undici put it at different depths). */
-const errorCode = (error: unknown): string | undefined => {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
-  }
-  return undefined
-}
-
-const transportError = (where: Where, error: HttpClientError.HttpClientError): TransportError => {
-  const cause = error.cause
-  const code = errorCode(cause)
-  const reached = error._tag === "ResponseError" ||
-    (error.reason === "Transport" && (code === undefined || !refusedCodes.has(code)))
-  const reason = code ??
-    (cause instanceof Error ? cause.message : error._tag === "ResponseError" ? "the response broke off" : error.reason)
-  return new TransportError({ ...where, mayHaveReachedServer: reached, reason, cause })
+export interface Caller {
+  readonly settings: CallerSettings
+  /** Runs one operation with its retries and deadlines, and decodes its response. */
+  readonly call: <Op extends OperationId>(
+    operation: Op,
+    request: RequestOf<Op>,
+    target: PipelineTarget,
+    policy: CallPolicy
+  ) => Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
+  /** Runs one operation with the same retries and deadlines up to its response's headers, and hands back the open
+   * response (a 2xx) for its body to be read as a stream. */
+  readonly open: <Op extends OperationId>(
+    operation: Op,
+    request: RequestOf<Op>,
+    target: PipelineTarget,
+    policy: CallPolicy
+  ) => Effect.Effect<Reply<HttpClientResponse.HttpClientResponse>, CallError>
 }
 
 /** Whether a text's UTF-8 encoding is longer than `max` bytes, without encoding it. */
@@ -171,57 +100,6 @@ const longerThan = (text: string, max: number): boolean => {
     bytes += code < 0x80 ? 1 : code < 0x800 || (code >= 0xd800 && code < 0xe000) ? 2 : 3
   }
   return bytes > max
-}
-
-/** Whether a failure may be retried, for an operation that is or is not safe to repeat. */
-export const isRetryable = (error: CallError, idempotent: boolean): boolean => {
-  switch (error._tag) {
-    case "RateLimited":
-      return true
-    case "TransportError":
-      return idempotent || !error.mayHaveReachedServer
-    case "ServerError":
-      return idempotent
-    case "BadRequest":
-      return idempotent && error.status === 408
-    case "Timeout":
-      return idempotent && error.scope === "attempt"
-    default:
-      return false
-  }
-}
-
-/** The backoff of one call: exponential, jittered, capped; never sooner than the server's rate-limit hint. */
-export const retrySchedule = (policy: RetryPolicy): Schedule.Schedule<unknown, CallError | DecodeError> => {
-  const maxDelay = Duration.decode(policy.maxDelay)
-  return Schedule.exponential(policy.baseDelay, policy.factor).pipe(
-    Schedule.jittered,
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
-    Schedule.intersect(Schedule.recurs(policy.maxRetries)),
-    Schedule.intersect(Schedule.identity<CallError | DecodeError>()),
-    Schedule.modifyDelay(([, error], delay) =>
-      error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-        ? Duration.max(delay, Duration.millis(error.retryAfterMillis))
-        : delay
-    )
-  )
-}
-
-export interface Caller {
-  readonly settings: CallerSettings
-  /** Runs one operation with its retries and deadlines. */
-  readonly call: <Op extends OperationId>(
-    operation: Op,
-    request: RequestOf<Op>,
-    target: PipelineTarget,
-    policy: CallPolicy
-  ) => Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
-  /** Sends one operation once (the stream endpoint) and hands back the open response, status checked. */
-  readonly open: <Op extends OperationId>(
-    operation: Op,
-    request: RequestOf<Op>,
-    policy: CallPolicy
-  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, CallError>
 }
 
 /**
@@ -238,6 +116,35 @@ const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         redirect: "manual"
       })
   )
+
+/** What an attempt read: the response, and its whole body unless the body is left open as a stream. */
+interface Received {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly body: string | ArrayBuffer | undefined
+}
+
+/** How an attempt reads its response: the whole body, or (streaming) only the headers of a success. */
+type ReadMode = EndpointCodec["responseKind"] | "Stream"
+
+const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  mode: ReadMode
+): Effect.Effect<Received, HttpClientError.ResponseError> => {
+  const ok = response.status >= 200 && response.status < 300
+  if (mode === "Stream" && ok) return Effect.succeed({ response, body: undefined })
+  const body: Effect.Effect<string | ArrayBuffer, HttpClientError.ResponseError> = mode === "Bytes" && ok
+    ? response.arrayBuffer
+    : response.text
+  return Effect.map(body, (body) => ({ response, body }))
+}
+
+const replyOf = <A>(where: Where, response: HttpClientResponse.HttpClientResponse, value: A): Reply<A> => ({
+  value,
+  status: response.status,
+  headers: response.headers,
+  method: where.method,
+  path: where.path
+})
 
 export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings): Caller => {
   const client = HttpClient.withTracerDisabledWhen(httpClient, () => true).pipe(
@@ -266,14 +173,10 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     return Either.right(encoded.right)
   }
 
-  const toHttpRequest = (encoded: EncodedRequest) => {
+  const toHttpRequest = (encoded: EncodedRequest, accept: string) => {
     let request = HttpClientRequest.make(encoded.method)(settings.baseUrl + encoded.path, {
       urlParams: encoded.urlParams,
-      headers: {
-        authorization,
-        "user-agent": settings.userAgent,
-        accept: "application/json"
-      }
+      headers: { authorization, "user-agent": settings.userAgent, accept }
     })
     if (encoded.body !== undefined) {
       request = HttpClientRequest.setBody(request, HttpBody.text(encoded.body.text, encoded.body.contentType))
@@ -281,27 +184,19 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     return request
   }
 
-  /** Sends one request and reads its whole body, within `limitMillis`: the attempt's deadline, or what is left
+  /** Sends one request and reads its response, within `limitMillis`: the attempt's deadline, or what is left
    * of the call's when that comes first. */
   const send = (
     where: Where,
     request: HttpClientRequest.HttpClientRequest,
-    kind: EndpointCodec["responseKind"],
+    mode: ReadMode,
     limitMillis: number,
     onTimeout: () => Timeout
   ) =>
     client.execute(request).pipe(
-      Effect.flatMap((response) => {
-        const body: Effect.Effect<string | ArrayBuffer, HttpClientError.ResponseError> = kind === "Bytes"
-          ? response.arrayBuffer
-          : response.text
-        return Effect.map(body, (body) => ({ response, body }))
-      }),
+      Effect.flatMap((response) => readBody(response, mode)),
       Effect.catchAll((error) => Effect.fail(transportError(where, error))),
-      Effect.timeoutFail({
-        duration: Duration.millis(limitMillis),
-        onTimeout
-      })
+      Effect.timeoutFail({ duration: Duration.millis(limitMillis), onTimeout })
     )
 
   /** Takes a slot of the server's rate window; a window that reopens later than the policy allows to wait is a
@@ -319,13 +214,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
 
   /** Runs `use` in a slot of the rate window taken by `acquire`, and gives the slot back with what the
    * response said about the window. */
-  const governed = <E>(
-    acquire: Effect.Effect<void, RateLimited>,
-    use: Effect.Effect<
-      { readonly response: HttpClientResponse.HttpClientResponse; readonly body: string | ArrayBuffer },
-      E
-    >
-  ) =>
+  const governed = <E>(acquire: Effect.Effect<void, RateLimited>, use: Effect.Effect<Received, E>) =>
     Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(restore(acquire), () =>
         Effect.matchCauseEffect(restore(use), {
@@ -335,14 +224,18 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         }))
     )
 
-  const call = <Op extends OperationId>(
-    operation: Op,
-    request: RequestOf<Op>,
+  /** One operation under the call policy; `mode` says how its response is read, `finish` makes the result of a
+   * 2xx. */
+  const run = <A>(
+    operation: OperationId,
+    request: RequestOf<OperationId>,
     target: PipelineTarget,
-    policy: CallPolicy
-  ): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>> => {
+    policy: CallPolicy,
+    mode: ReadMode,
+    finish: (where: Where, endpoint: EndpointCodec, received: Received) => Effect.Effect<A, DecodeError>
+  ): Effect.Effect<A, CallError | DecodeError> => {
     const endpoint = codec(operation)
-    const idempotent = !isCreate(operation)
+    const idempotent = !endpoint.isCreate
     const span = traced(operation, "client", {
       "ubiops.operation": operation,
       "ubiops.project": target.project,
@@ -350,10 +243,10 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       "ubiops.version": target.version ?? "(default)"
     })
     return Effect.suspend(() => {
-      const encoded = encode(endpoint, request as unknown as RequestOf<OperationId>)
+      const encoded = encode(endpoint, request)
       if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
       const where: Where = { operation, method: encoded.right.method, path: rootPath + encoded.right.path }
-      const httpRequest = toHttpRequest(encoded.right)
+      const httpRequest = toHttpRequest(encoded.right, mode === "Stream" ? "text/event-stream" : "application/json")
       const callMillis = Duration.toMillis(policy.callTimeout)
       const maxWaitDuration = Duration.decode(policy.retry.maxRateLimitWait)
       const maxWait = Duration.toMillis(maxWaitDuration)
@@ -366,7 +259,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
       const attemptTimeout = () =>
         new Timeout({ ...where, scope: "attempt", afterMillis: attemptMillis, mayHaveReachedServer: true })
-      const once: Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> = governed(
+      const once: Effect.Effect<A, CallError | DecodeError> = governed(
         acquireSlot(where, maxWaitDuration),
         Effect.clockWith((clock) => {
           const now = clock.unsafeCurrentTimeMillis()
@@ -375,51 +268,44 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           // less than a millisecond left (clocks with fractions of a millisecond) is no time at all
           if (left < 1) return Effect.fail(callTimeout())
           return left < attemptMillis
-            ? send(where, httpRequest, endpoint.responseKind, left, callTimeout)
-            : send(where, httpRequest, endpoint.responseKind, attemptMillis, attemptTimeout)
+            ? send(where, httpRequest, mode, left, callTimeout)
+            : send(where, httpRequest, mode, attemptMillis, attemptTimeout)
         })
       ).pipe(
-        Effect.flatMap(({ body, response }): Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeError> => {
-          if (response.status < 200 || response.status >= 300) {
-            const text = typeof body === "string" ? body : new TextDecoder().decode(body)
-            return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<never, ResponseError> => {
-              const error = statusError(where, response.status, text, response.headers, now)
-              return error._tag === "RateLimited"
-                ? Effect.zipRight(
-                  settings.governor.onRateLimited(Duration.millis(error.retryAfterMillis ?? 1000)),
-                  Effect.fail(error)
-                )
-                : Effect.fail(error)
-            })
-          }
-          return Effect.map(
-            decode(where, endpoint, response, body),
-            (value) => ({ value: value as SuccessOf<Op>, status: response.status, headers: response.headers })
-          )
+        Effect.flatMap((received): Effect.Effect<A, CallError | DecodeError> => {
+          const { body, response } = received
+          if (response.status >= 200 && response.status < 300) return finish(where, endpoint, received)
+          const text = typeof body === "string" ? body : body === undefined ? "" : new TextDecoder().decode(body)
+          return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<never, ResponseError> => {
+            const serverMessage = endpoint.serverMessage(response.status, text)
+            const error = statusError(where, response.status, serverMessage, response.headers, now)
+            return error._tag === "RateLimited"
+              ? Effect.zipRight(
+                settings.governor.onRateLimited(Duration.millis(error.retryAfterMillis ?? 1000)),
+                Effect.fail(error)
+              )
+              : Effect.fail(error)
+          })
         })
       )
 
       const shouldRetry = (error: CallError | DecodeError) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          if (error._tag === "DecodeError" || !isRetryable(error, idempotent)) return Effect.succeed(false)
-          if (error._tag === "Timeout" && error.scope === "call") return Effect.succeed(false)
+          if (!RetryPolicy.isRetryable(error, { idempotent })) return Effect.succeed(false)
           if (now >= deadline) return Effect.succeed(false)
           if (error._tag === "RateLimited") {
             // A wait the call cannot afford fails now, with the hint, rather than sleeping into the deadline.
             const affordable = Math.min(maxWait, deadline - now)
             if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
           }
-          const cost = error._tag === "Timeout" || error._tag === "TransportError"
-            ? budgetDefaults.timeoutRetryCost
-            : budgetDefaults.retryCost
-          return settings.budget.tryAcquire(cost)
+          return RetryPolicy.mayRetry(settings.budget, error, { idempotent })
         })
 
       // The retry machinery is set up only once an attempt has failed: the first failure is replayed into it, so
       // the schedule sees every failure, and a call that succeeds at once pays nothing for it.
       const retryAfter = (first: CallError | DecodeError) => {
         // The call's deadline bounds the backoff sleeps too: a sleep never runs past it.
-        const schedule = retrySchedule(policy.retry).pipe(
+        const schedule = RetryPolicy.schedule(policy.retry).pipe(
           Schedule.modifyDelayEffect((_, delay) =>
             Effect.map(
               Clock.currentTimeMillis,
@@ -440,96 +326,39 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         Effect.catchAll(retryAfter),
         Effect.tap(() => settings.budget.onSuccess)
       )
-    }).pipe(span) as Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
+    }).pipe(span)
   }
 
-  const decode = (
-    where: Where,
-    endpoint: EndpointCodec,
-    response: HttpClientResponse.HttpClientResponse,
-    body: string | ArrayBuffer
-  ): Effect.Effect<unknown, DecodeError> => {
-    switch (endpoint.responseKind) {
-      case "Empty":
-        return Effect.void
-      case "Bytes":
-        return Effect.succeed(new Uint8Array(body as ArrayBuffer))
-      case "Text":
-        return Effect.succeed(body)
-      case "Any": {
-        try {
-          return Effect.succeed(body === "" ? undefined : JSON.parse(body as string))
-        } catch {
-          return Effect.succeed(body)
-        }
-      }
-    }
-    const text = body as string
-    const fail = (issue: string) =>
-      Effect.fail(
-        new DecodeError({
-          ...where,
-          status: response.status,
-          issue,
-          bodyExcerpt: text.length === 0 ? "(empty)" : excerpt(text)
-        })
-      )
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return fail(text.length === 0 ? "the body is empty, JSON was expected" : "the body is not valid JSON")
-    }
-    const decoded = endpoint.decodeJson(json)
-    return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fail(formatIssue(decoded.left))
-  }
+  const call = <Op extends OperationId>(
+    operation: Op,
+    request: RequestOf<Op>,
+    target: PipelineTarget,
+    policy: CallPolicy
+  ) =>
+    run(
+      operation,
+      request as unknown as RequestOf<OperationId>,
+      target,
+      policy,
+      codec(operation).responseKind,
+      (where, endpoint, { body, response }) =>
+        Effect.map(endpoint.decodeResponse(where, response.status, body), (value) => replyOf(where, response, value))
+    ) as Effect.Effect<Reply<SuccessOf<Op>>, CallError | DecodeErrorOf<Op, DecodeError>>
 
   const open = <Op extends OperationId>(
     operation: Op,
     request: RequestOf<Op>,
+    target: PipelineTarget,
     policy: CallPolicy
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, CallError> => {
-    const endpoint = codec(operation)
-    return Effect.suspend(() => {
-      const encoded = encode(endpoint, request as unknown as RequestOf<OperationId>)
-      if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
-      const where: Where = { operation, method: encoded.right.method, path: rootPath + encoded.right.path }
-      const httpRequest = HttpClientRequest.setHeader(toHttpRequest(encoded.right), "accept", "text/event-stream")
-      const once = Effect.uninterruptibleMask((restore) =>
-        restore(acquireSlot(where, Duration.decode(policy.retry.maxRateLimitWait))).pipe(
-          Effect.zipRight(
-            restore(
-              Effect.catchAll(client.execute(httpRequest), (error) => Effect.fail(transportError(where, error)))
-            ).pipe(
-              Effect.onExit((exit) =>
-                settings.governor.release(
-                  exit._tag === "Success" ? RateGovernor.parseHeaders(exit.value.headers) : undefined
-                )
-              )
-            )
-          )
-        )
-      ).pipe(
-        Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, CallError> =>
-          response.status >= 200 && response.status < 300
-            ? Effect.succeed(response)
-            : Effect.flatMap(
-              Effect.zip(Effect.orElseSucceed(response.text, () => ""), Clock.currentTimeMillis),
-              ([text, now]) => Effect.fail(statusError(where, response.status, text, response.headers, now))
-            )
-        )
-      )
-      return once.pipe(
-        Effect.retry({
-          schedule: retrySchedule(policy.retry),
-          while: (error) =>
-            isRetryable(error, false) &&
-            !(error._tag === "RateLimited" &&
-              (error.retryAfterMillis ?? 0) > Duration.toMillis(policy.retry.maxRateLimitWait))
-        })
-      )
-    })
-  }
+  ) =>
+    run(
+      operation,
+      request as unknown as RequestOf<OperationId>,
+      target,
+      policy,
+      "Stream",
+      (where, _, { response }) => Effect.succeed(replyOf(where, response, response))
+    ) as Effect.Effect<Reply<HttpClientResponse.HttpClientResponse>, CallError>
 
   return { settings, call, open }
 }

@@ -13,15 +13,19 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import { encodePathSegment, formatIssue } from "../ApiParams.js"
+import { ErrorBody } from "../Models.js"
 import type { OperationId, PipelineRequestsGroup } from "../PipelineRequestsApi.js"
-import { PipelineRequestsApi } from "../PipelineRequestsApi.js"
+import { isCreate, PipelineRequestsApi } from "../PipelineRequestsApi.js"
+import { DecodeError } from "../UbiOpsError.js"
 import * as Fast from "./fastDecode.js"
+import { registerModelReaders } from "./modelReaders.js"
 
 type Endpoints = HttpApiGroup.HttpApiGroup.Endpoints<typeof PipelineRequestsGroup>
 
@@ -53,15 +57,40 @@ export interface EncodedRequest {
   readonly body: { readonly contentType: string; readonly text: string } | undefined
 }
 
+/** A request as the server reads it: path, query and body decoded by the contract's schemas. */
+export interface DecodedRequest {
+  /** The path relative to the API root, each segment percent-encoded, as the client would send it. */
+  readonly httpPath: string
+  readonly path: Record<string, string>
+  readonly urlParams: Record<string, any>
+  readonly payload: any
+}
+
 export interface EndpointCodec {
   readonly operation: OperationId
   readonly method: HttpMethod.HttpMethod
   /** The path template, e.g. `/projects/:project_name/pipelines/:pipeline_name/requests`. */
   readonly template: string
+  /** The status of a successful response. */
+  readonly successStatus: number
+  /** Whether the operation creates requests (and so must not be repeated blindly). */
+  readonly isCreate: boolean
   readonly encode: (request: RequestOf<OperationId>) => Either.Either<EncodedRequest, string>
+  /** Encodes a request as the client sends it, then decodes it as the server reads it (the in-process emulator
+   * serves the decoded form); `Left` says what the client would refuse to send. */
+  readonly decodeRequest: (request: RequestOf<OperationId>) => Either.Either<DecodedRequest, string>
+  /** The server's message in an error response, read through the contract's error schema for its status. */
+  readonly serverMessage: (status: number, body: string) => string | undefined
   /** `Any`: an untyped body the client does not rely on; it is read leniently and never fails. */
   readonly responseKind: "Json" | "Any" | "Bytes" | "Text" | "Empty"
   readonly decodeJson: (json: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  /** Reads the body of a 2xx as the operation's success: JSON decoded by its schema (a `DecodeError` saying where
+   * it does not match), bytes, text, or nothing. */
+  readonly decodeResponse: (
+    where: { readonly operation: OperationId; readonly method: string; readonly path: string },
+    status: number,
+    body: string | ArrayBuffer | undefined
+  ) => Effect.Effect<unknown, DecodeError>
 }
 
 const compileTemplate = (template: string) => {
@@ -79,7 +108,57 @@ const textMembers = (ast: AST.AST): Option.Option<string> => {
   return Option.none()
 }
 
-const compile = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): EndpointCodec => {
+/** The beginning of a body, on one line. */
+export const excerpt = (text: string, length = 200): string => {
+  const compact = text.replace(/\s+/g, " ").trim()
+  return compact.length > length ? `${compact.slice(0, length)}...` : compact
+}
+
+const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
+
+/** The message of an error body: `error`, else `error_message`, else `detail`, through the status's schema first,
+ * then the lenient `ErrorBody`; a body that is not JSON (an HTML page from a proxy, say) gives its text. */
+const errorMessageReader = (errors: ReadonlyMap<number, { readonly ast: Option.Option<AST.AST> }>) => {
+  const byStatus = new Map<number, (json: unknown) => Option.Option<unknown>>()
+  for (const [status, { ast }] of errors) {
+    if (Option.isSome(ast)) byStatus.set(status, Schema.decodeUnknownOption(Schema.make(ast.value)))
+  }
+  return (status: number, body: string): string | undefined => {
+    if (body.length === 0) return undefined
+    let json: unknown
+    try {
+      json = JSON.parse(body)
+    } catch {
+      return excerpt(body.replace(/<[^>]*>/g, " "))
+    }
+    const strict = Option.flatMap(Option.fromNullable(byStatus.get(status)), (decode) => decode(json))
+    if (Option.isSome(strict)) {
+      const message = (strict.value as { readonly error?: unknown }).error
+      if (typeof message === "string" && message.length > 0) return message
+    }
+    const lenient = decodeErrorBody(json)
+    if (Option.isSome(lenient)) {
+      for (const candidate of [lenient.value.error, lenient.value.error_message, lenient.value.detail]) {
+        if (typeof candidate === "string" && candidate.length > 0) return candidate
+      }
+    }
+    return excerpt(body.replace(/<[^>]*>/g, " "))
+  }
+}
+
+const roundTrip = (schema: Schema.Schema.Any) => {
+  const encode = Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+  const decode = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+  return (value: unknown): Either.Either<any, ParseResult.ParseError> => Either.flatMap(encode(value), decode)
+}
+
+const withoutUndefined = (record: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
+
+const compile = (
+  endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps,
+  errors: ReadonlyMap<number, { readonly ast: Option.Option<AST.AST> }>
+): EndpointCodec => {
   const makePath = compileTemplate(endpoint.path)
   const encodePath = Option.map(endpoint.pathSchema, (schema) => {
     const withSchema = Schema.encodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
@@ -161,26 +240,99 @@ const compile = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps): Endpoi
     return Either.right({ method: endpoint.method, path, urlParams, body })
   }
 
+  const serverPath = Option.map(endpoint.pathSchema, roundTrip)
+  const serverUrlParams = Option.map(endpoint.urlParamsSchema, roundTrip)
+  const serverPayload = Option.map(endpoint.payloadSchema, roundTrip)
+  const decodeRequest = (request: RequestOf<OperationId>): Either.Either<DecodedRequest, string> => {
+    const encoded = encode(request)
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    const decoded: { httpPath: string; path: Record<string, string>; urlParams: Record<string, any>; payload: any } = {
+      httpPath: encoded.right.path,
+      path: request.path as Record<string, string>,
+      urlParams: {},
+      payload: undefined
+    }
+    for (
+      const [key, part, value] of [
+        ["path", serverPath, request.path],
+        ["urlParams", serverUrlParams, withoutUndefined((request.urlParams ?? {}) as Record<string, unknown>)],
+        ["payload", serverPayload, request.payload]
+      ] as const
+    ) {
+      if (Option.isNone(part)) continue
+      const result = part.value(value)
+      if (Either.isLeft(result)) return Either.left(formatIssue(result.left))
+      decoded[key] = result.right
+    }
+    return Either.right(decoded)
+  }
+
+  const decodeResponse: EndpointCodec["decodeResponse"] = (where, status, body) => {
+    switch (responseKind) {
+      case "Empty":
+        return Effect.void
+      case "Bytes":
+        return Effect.succeed(new Uint8Array(body as ArrayBuffer))
+      case "Text":
+        return Effect.succeed(body)
+      case "Any": {
+        try {
+          return Effect.succeed(body === "" ? undefined : JSON.parse(body as string))
+        } catch {
+          return Effect.succeed(body)
+        }
+      }
+    }
+    const text = body as string
+    const fail = (issue: string) =>
+      Effect.fail(
+        new DecodeError({ ...where, status, issue, bodyExcerpt: text.length === 0 ? "(empty)" : excerpt(text) })
+      )
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return fail(text.length === 0 ? "the body is empty, JSON was expected" : "the body is not valid JSON")
+    }
+    const decoded = decodeJson(json)
+    return Either.isRight(decoded) ? Effect.succeed(decoded.right) : fail(formatIssue(decoded.left))
+  }
+
   return {
     operation: endpoint.name as OperationId,
     method: endpoint.method,
     template: endpoint.path,
+    successStatus: HttpApiSchema.getStatusSuccessAST(successAst),
+    isCreate: isCreate(endpoint.name),
     encode,
+    decodeRequest,
+    serverMessage: errorMessageReader(errors),
     responseKind,
-    decodeJson
+    decodeJson,
+    decodeResponse
   }
 }
 
-const codecs = (() => {
-  const byName = new Map<string, EndpointCodec>()
-  HttpApi.reflect(PipelineRequestsApi, {
-    onGroup() {},
-    onEndpoint({ endpoint }) {
-      byName.set(endpoint.name, compile(endpoint as unknown as HttpApiEndpoint.HttpApiEndpoint.AnyWithProps))
-    }
-  })
-  return byName
-})()
+let codecs: Map<string, EndpointCodec> | undefined
 
-/** The codec of one endpoint. */
-export const codec = (operation: OperationId): EndpointCodec => codecs.get(operation)!
+/**
+ * The codec of one endpoint. The contract is compiled once, on first use (when a client or an emulator makes its
+ * first call), not when the module is imported.
+ */
+export const codec = (operation: OperationId): EndpointCodec => {
+  if (codecs === undefined) {
+    registerModelReaders()
+    const byName = new Map<string, EndpointCodec>()
+    HttpApi.reflect(PipelineRequestsApi, {
+      onGroup() {},
+      onEndpoint({ endpoint, errors }) {
+        byName.set(
+          endpoint.name,
+          compile(endpoint as unknown as HttpApiEndpoint.HttpApiEndpoint.AnyWithProps, errors)
+        )
+      }
+    })
+    codecs = byName
+  }
+  return codecs.get(operation)!
+}

@@ -18,17 +18,38 @@ export const FAIL: unique symbol = Symbol.for("@ubiops-effect/core/fastDecode/FA
 /** Reads a value: the decoded value (possibly `input` itself, normalised in place), or `FAIL`. */
 export type Reader = (input: unknown) => unknown
 
-const readers = new WeakMap<object, Reader>()
+/**
+ * How to read each declared field, as a recipe resolved when a codec is first compiled (not when a module is
+ * imported): the readers of classes are derived then, by `registerClass`, so that a field of a class type can
+ * declare its reader before the class has one. Keys are the library's own schemas and property signatures; the
+ * keywords of Effect (`Schema.String`, `Schema.Boolean`) are read by their AST instead of being registered.
+ */
+const recipes = new WeakMap<object, () => Reader | undefined>()
 const encoders = new WeakMap<object, Reader>()
 const classReaders = new WeakMap<AST.AST, Reader>()
 
 /** Declares how to read a value of `field` (a schema or a property signature) quickly. */
 export const withReader = <T extends object>(field: T, read: Reader): T => {
-  readers.set(field, read)
+  recipes.set(field, () => read)
   return field
 }
 
-export const readerOf = (field: object): Reader | undefined => readers.get(field)
+/** Declares that `field` is read by `wrap` around the reader of `schema`, once that one is known. */
+export const withReaderOf = <T extends object>(field: T, schema: object, wrap: (read: Reader) => Reader): T => {
+  recipes.set(field, () => {
+    const read = readerOf(schema)
+    return read === undefined ? undefined : wrap(read)
+  })
+  return field
+}
+
+const keywordReader = (field: object): Reader | undefined => {
+  const ast = (field as { readonly ast?: AST.AST }).ast
+  if (ast === undefined || !("_tag" in ast)) return undefined
+  return ast._tag === "StringKeyword" ? string : ast._tag === "BooleanKeyword" ? boolean : undefined
+}
+
+export const readerOf = (field: object): Reader | undefined => recipes.get(field)?.() ?? keywordReader(field)
 
 /**
  * Declares a quick way to encode a value of `schema`: the encoded value when it certainly is what Schema's
@@ -66,7 +87,8 @@ export const list = (read: Reader): Reader => (input) => {
 
 /**
  * Derives the reader of a Schema class from the readers of its fields; a class with a field that has none
- * gets no reader (and is always decoded by Schema).
+ * gets no reader (and is always decoded by Schema). Classes are registered when the codecs are first compiled
+ * (`internal/modelReaders.ts`), nested classes first.
  */
 export const registerClass = (
   Class: {
@@ -78,7 +100,7 @@ export const registerClass = (
   const keys: Array<string> = []
   const fieldReaders: Array<Reader> = []
   for (const [key, field] of Object.entries(Class.fields)) {
-    const read = readers.get(field)
+    const read = readerOf(field)
     if (read === undefined) return
     keys.push(key)
     fieldReaders.push(read)
@@ -106,7 +128,7 @@ export const registerClass = (
     Object.setPrototypeOf(record, prototype)
     return record
   }
-  readers.set(Class, read)
+  recipes.set(Class, () => read)
   classReaders.set(Class.ast, read)
 }
 

@@ -158,16 +158,7 @@ export const listItem = (ids: IdScheme, record: RequestRecord): ListItemWire => 
 export const detail = (ids: IdScheme, record: RequestRecord, metadataOnly: boolean): DetailWire => {
   const lists = subRequests(ids, record)
   return {
-    id: ids.format(record.seq, requestIndex),
-    pipeline: record.version.pipeline.name,
-    version: record.version.name,
-    status: statusNames[record.status],
-    success: record.status === COMPLETED,
-    time_created: timestamp(record.timeCreated),
-    time_started: optionalTimestamp(record.timeStarted),
-    time_completed: optionalTimestamp(record.timeCompleted),
-    input_size: record.inputSize,
-    output_size: record.outputSize < 0 ? null : record.outputSize,
+    ...listItem(ids, record),
     request_data: metadataOnly ? null : record.input,
     result: metadataOnly || record.status !== COMPLETED ? null : record.result,
     error_message: record.errorMessage,

@@ -1,0 +1,245 @@
+/**
+ * The table of operations: each method of the `PipelineRequests` service mapped, once, to the operation of
+ * `PipelineRequestsApi` it runs (by target version), its path, query and body, and what its response becomes.
+ * The HTTP client and the emulator's in-process service both are this table on a backend.
+ */
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { Limits } from "../ApiParams.js"
+import type { PipelineTarget, RequestFile, Service, VersionTarget } from "../PipelineRequests.js"
+import type { OperationId } from "../PipelineRequestsApi.js"
+import type { Backend, Reply } from "../PipelineRequestsBackend.js"
+import { DecodeError } from "../UbiOpsError.js"
+
+const byVersion = <A extends OperationId, B extends OperationId>(
+  target: PipelineTarget,
+  defaultVersion: A,
+  named: B
+): A | B => target.version === undefined ? defaultVersion : named
+
+const pipelinePath = (target: PipelineTarget) =>
+  target.version === undefined
+    ? { project_name: target.project, pipeline_name: target.pipeline }
+    : { project_name: target.project, pipeline_name: target.pipeline, version: target.version }
+
+const requestPath = (target: PipelineTarget, requestId: string) => ({ ...pipelinePath(target), request_id: requestId })
+
+const versionRequestPath = (target: VersionTarget, requestId: string) => ({
+  project_name: target.project,
+  pipeline_name: target.pipeline,
+  version: target.version,
+  request_id: requestId
+})
+
+const toIsoDate = (date: Date | string | undefined): string | undefined =>
+  date === undefined ? undefined : typeof date === "string" ? date : date.toISOString()
+
+const filenameOf = (disposition: string | undefined): string | undefined => {
+  if (disposition === undefined) return undefined
+  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)
+  return match === null ? undefined : decodeURIComponent(match[1])
+}
+
+const toRequestFile = (reply: Reply<Uint8Array>): RequestFile => {
+  const contentType = reply.headers["content-type"]
+  const bytes = reply.value
+  const text = new TextDecoder().decode(bytes)
+  let data: unknown = text
+  if (contentType !== undefined && contentType.includes("json")) {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      data = text
+    }
+  }
+  return { filename: filenameOf(reply.headers["content-disposition"]), contentType, bytes, text, data }
+}
+
+const value = <A>(reply: Reply<A>): A => reply.value
+
+export const makeService = (backend: Backend): Service => ({
+  create: (target, data, options) =>
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsCreate", "pipelineVersionRequestsCreate"),
+        request: {
+          path: pipelinePath(target),
+          urlParams: { timeout: options?.timeout, priority: options?.priority },
+          payload: data
+        },
+        target,
+        options,
+        pipelineTimeoutSeconds: options?.timeout ?? Limits.directTimeout.default
+      }),
+      value
+    ),
+  createBatch: (target, data, options) => {
+    if (data.length === 0) return Effect.succeed([])
+    const operation = byVersion(target, "batchPipelineRequestsCreate", "batchPipelineVersionRequestsCreate")
+    return backend.call({
+      operation,
+      request: {
+        path: pipelinePath(target),
+        urlParams: { timeout: options?.timeout, priority: options?.priority },
+        payload: data
+      },
+      target,
+      options
+    }).pipe(Effect.flatMap((reply) =>
+      reply.value.length === data.length
+        ? Effect.succeed(reply.value)
+        : Effect.fail(
+          new DecodeError({
+            operation,
+            method: reply.method,
+            path: reply.path,
+            status: reply.status,
+            issue: `${data.length} requests were sent but ${reply.value.length} came back`,
+            bodyExcerpt: ""
+          })
+        )
+    ))
+  },
+  get: (target, requestId, options) =>
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsGet", "pipelineVersionRequestsGet"),
+        request: { path: requestPath(target, requestId), urlParams: { metadata_only: options?.metadataOnly } },
+        target,
+        options
+      }),
+      value
+    ),
+  list: (target, options) =>
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsList", "pipelineVersionRequestsList"),
+        request: {
+          path: pipelinePath(target),
+          urlParams: {
+            status: options?.status === undefined
+              ? undefined
+              : typeof options.status === "string"
+              ? options.status
+              : options.status.join(","),
+            limit: options?.limit,
+            offset: options?.offset,
+            start_date: toIsoDate(options?.startDate),
+            end_date: toIsoDate(options?.endDate),
+            search_id: options?.searchId
+          }
+        },
+        target,
+        options
+      }),
+      value
+    ),
+  collect: (target, requestIds, options) =>
+    requestIds.length === 0 ? Effect.succeed([]) : Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsBatchGet", "pipelineVersionRequestsBatchGet"),
+        request: { path: pipelinePath(target), payload: requestIds },
+        target,
+        options
+      }),
+      value
+    ),
+  cancel: (target, requestId, options) =>
+    Effect.asVoid(backend.call({
+      operation: byVersion(target, "pipelineRequestsUpdate", "pipelineVersionRequestsUpdate"),
+      request: { path: requestPath(target, requestId), payload: { status: "cancelled" } },
+      target,
+      options
+    })),
+  cancelBatch: (target, selection, options) =>
+    Effect.asVoid(backend.call({
+      operation: byVersion(target, "pipelineRequestsBatchCancel", "pipelineVersionRequestsBatchCancel"),
+      request: "status" in selection
+        ? { path: pipelinePath(target), urlParams: { status: selection.status }, payload: [] }
+        : { path: pipelinePath(target), urlParams: {}, payload: selection },
+      target,
+      options
+    })),
+  delete: (target, requestId, options) =>
+    Effect.asVoid(backend.call({
+      operation: byVersion(target, "pipelineRequestsDelete", "pipelineVersionRequestsDelete"),
+      request: { path: requestPath(target, requestId) },
+      target,
+      options
+    })),
+  deleteBatch: (target, requestIds, options) =>
+    requestIds.length === 0 ? Effect.void : Effect.asVoid(backend.call({
+      operation: byVersion(target, "pipelineRequestsBatchDelete", "pipelineVersionRequestsBatchDelete"),
+      request: { path: pipelinePath(target), payload: requestIds },
+      target,
+      options
+    })),
+  getOperatorRequest: (target, requestId, options) =>
+    Effect.map(
+      backend.call({
+        operation: "pipelineVersionObjectRequestsGet",
+        request: {
+          path: versionRequestPath(target, requestId),
+          urlParams: {
+            metadata_only: options?.metadataOnly,
+            pipeline_request_id: options?.pipelineRequestId,
+            pipeline_object_id: options?.pipelineObjectId
+          }
+        },
+        target,
+        options
+      }),
+      value
+    ),
+  getInput: (target, requestId, options) =>
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsInputGet", "pipelineVersionRequestsInputGet"),
+        request: { path: requestPath(target, requestId) },
+        target,
+        options
+      }),
+      toRequestFile
+    ),
+  getOutput: (target, requestId, options) =>
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsOutputGet", "pipelineVersionRequestsOutputGet"),
+        request: { path: requestPath(target, requestId) },
+        target,
+        options
+      }),
+      toRequestFile
+    ),
+  getOperatorRequestInput: (target, requestId, options) =>
+    Effect.map(
+      backend.call({
+        operation: "pipelineVersionObjectRequestsInputGet",
+        request: { path: versionRequestPath(target, requestId) },
+        target,
+        options
+      }),
+      toRequestFile
+    ),
+  getOperatorRequestOutput: (target, requestId, options) =>
+    Effect.map(
+      backend.call({
+        operation: "pipelineVersionObjectRequestsOutputGet",
+        request: { path: versionRequestPath(target, requestId) },
+        target,
+        options
+      }),
+      toRequestFile
+    ),
+  createStreaming: (target, data, options) =>
+    Stream.suspend(() =>
+      backend.stream({
+        operation: byVersion(target, "pipelineRequestsStream", "pipelineVersionRequestsStream"),
+        request: { path: pipelinePath(target), urlParams: { timeout: options?.timeout }, payload: data },
+        target,
+        options,
+        pipelineTimeoutSeconds: options?.timeout ?? Limits.streamTimeout.default
+      })
+    ),
+  retryBudget: backend.retryBudget
+})

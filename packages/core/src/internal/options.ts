@@ -1,0 +1,52 @@
+/**
+ * The client's and the calls' options, checked. An invalid option fails in one way: the calls that would use it
+ * fail with `InvalidRequest` naming the option, before anything is sent; nothing is thrown.
+ */
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type { RetryPolicy } from "../RetryPolicy.js"
+
+const duration = (name: string, input: Duration.DurationInput): Either.Either<Duration.Duration, string> =>
+  Option.match(Duration.decodeUnknown(input), {
+    onNone: () => Either.left(`${name} must be a duration, got ${String(input)}`),
+    onSome: Either.right
+  })
+
+/** A duration option: the decoded value, or what is wrong with it. */
+export const checkDuration = duration
+
+/** A retry policy whose every field makes sense. */
+export const checkRetry = (retry: RetryPolicy): Either.Either<RetryPolicy, string> => {
+  if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0) {
+    return Either.left(`retry.maxRetries must be a non-negative integer, got ${retry.maxRetries}`)
+  }
+  if (!Number.isFinite(retry.factor) || retry.factor < 1) {
+    return Either.left(`retry.factor must be a number of at least 1, got ${retry.factor}`)
+  }
+  for (const [name, input] of [["baseDelay", retry.baseDelay], ["maxDelay", retry.maxDelay]] as const) {
+    const checked = duration(`retry.${name}`, input)
+    if (Either.isLeft(checked)) return Either.left(checked.left)
+  }
+  const maxRateLimitWait = duration("retry.maxRateLimitWait", retry.maxRateLimitWait)
+  if (Either.isLeft(maxRateLimitWait)) return Either.left(maxRateLimitWait.left)
+  return Either.right(retry)
+}
+
+/** A positive integer option (a byte size, a capacity). */
+export const checkPositiveInteger = (name: string, value: number): Either.Either<number, string> =>
+  Number.isInteger(value) && value > 0
+    ? Either.right(value)
+    : Either.left(`${name} must be a positive integer, got ${value}`)
+
+/** An API root the client can send to: an absolute `http(s)` URL. */
+export const checkHost = (baseUrl: string): Either.Either<string, string> => {
+  try {
+    const url = new URL(baseUrl)
+    return url.protocol === "http:" || url.protocol === "https:"
+      ? Either.right(baseUrl)
+      : Either.left(`host must be an http or https URL, got ${baseUrl}`)
+  } catch {
+    return Either.left(`host must be a URL, got ${baseUrl}`)
+  }
+}
