@@ -62,7 +62,6 @@ export class VersionState {
   readonly processing = new Set<RequestRecord>()
   /** Batch requests running now (at most `workers`). */
   running = 0
-  pumpScheduled = false
   objects: ReadonlyArray<RunnableObject> = []
   /** Every object passes its input through: a request completes the moment it starts. */
   passThrough = false
@@ -100,8 +99,10 @@ export class RequestRecord implements LogEntry {
   outputSize = -1
   errorMessage: string | null = null
   steps: Array<Step> | null = null
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  timer: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** The fiber running the request's objects, while it runs (a run that ends at once has none). */
+  fiber: Fiber.RuntimeFiber<void> | undefined = undefined
+  /** The fiber that fails the request when its timeout passes, while it runs. */
+  timer: Fiber.RuntimeFiber<void> | undefined = undefined
   /** Called once when the request finishes (direct requests wait on this). */
   onFinish: Array<() => void> | undefined = undefined
   onPartial: ((chunk: string) => void) | undefined = undefined
