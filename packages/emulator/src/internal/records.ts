@@ -99,6 +99,8 @@ export class RequestRecord implements LogEntry {
   outputSize = -1
   errorMessage: string | null = null
   steps: Array<Step> | null = null
+  /** Between the start of a run and its release (see `workers.ts`). */
+  inRun = false
   /** The fiber running the request's objects, while it runs (a run that ends at once has none). */
   fiber: Fiber.RuntimeFiber<void> | undefined = undefined
   /** The fiber that fails the request when its timeout passes, while it runs. */

@@ -10,7 +10,6 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
@@ -131,17 +130,37 @@ export const makeWorkers = (
       return go(0, record.input)
     }
 
-    /** After a run, however it ended: its timer stops, and a batch request's worker is free again. */
-    const afterRun = (record: RequestRecord, exit: Exit.Exit<void>): Effect.Effect<void> =>
+    /** Frees what a run holds: its timer, and a batch request's worker. A run releases itself when it ends;
+     * a run that is stopped (cancel, delete, timeout) is released by whoever stopped it, once it has stopped. */
+    const release = (record: RequestRecord): Effect.Effect<void> =>
       Effect.suspend(() => {
+        if (!record.inRun) return Effect.void
+        record.inRun = false
         record.fiber = undefined
         const timer = record.timer
         record.timer = undefined
-        if (record.status === PROCESSING && Exit.isFailure(exit)) {
-          store.finish(record, FAILED, null, `The request stopped unexpectedly: ${causeMessage(exit.cause)}`)
-        }
         const freed = record.direct ? Effect.void : workerFreed(record.version)
         return timer === undefined ? freed : Effect.zipRight(Fiber.interrupt(timer), freed)
+      })
+
+    /** Stops the runs of requests that were just finished (cancelled, or timed out), and releases them. */
+    const stopRuns = (records: ReadonlyArray<RequestRecord>): Effect.Effect<void> => {
+      const fibers: Array<Fiber.RuntimeFiber<void>> = []
+      for (const record of records) if (record.fiber !== undefined) fibers.push(record.fiber)
+      if (fibers.length === 0) return Effect.void
+      return Effect.zipRight(Fiber.interruptAll(fibers), Effect.forEach(records, release, { discard: true }))
+    }
+
+    /** A run: its objects, then its release (an interrupted run skips both; see `release`). */
+    const run = (record: RequestRecord): Effect.Effect<void> =>
+      Effect.matchCauseEffect(runObjects(record), {
+        onFailure: (cause) => {
+          if (record.status === PROCESSING) {
+            store.finish(record, FAILED, null, `The request stopped unexpectedly: ${causeMessage(cause)}`)
+          }
+          return release(record)
+        },
+        onSuccess: () => release(record)
       })
 
     const timeOut = (record: RequestRecord): Effect.Effect<void> =>
@@ -154,7 +173,7 @@ export const makeWorkers = (
           null,
           `The request timed out: it ran longer than its timeout of ${record.timeout} seconds`
         )
-        return record.fiber === undefined ? Effect.void : Fiber.interrupt(record.fiber)
+        return stopRuns([record])
       })
 
     /** A request of a version whose objects all pass their input through completes as it starts (its object
@@ -166,8 +185,9 @@ export const makeWorkers = (
         if (!record.direct) record.version.running--
         return
       }
-      const fiber = fork(Effect.onExit(runObjects(record), (exit) => afterRun(record, exit)))
-      if (record.status !== PROCESSING) return
+      record.inRun = true
+      const fiber = fork(run(record))
+      if (!record.inRun) return
       record.fiber = fiber
       const remaining = Math.max(0, record.timeStarted + record.timeout * 1000 - now())
       record.timer = fork(Effect.zipRight(Effect.sleep(Duration.millis(remaining)), timeOut(record)))
@@ -206,16 +226,12 @@ export const makeWorkers = (
       fork(work(version, wakeUp))
     }
 
-    /** Finishes a request as cancelled; gives the fiber to stop when it was running. */
-    const cancelOne = (record: RequestRecord): Fiber.RuntimeFiber<void> | undefined => {
-      if (isFinished(record.status)) return undefined
-      const fiber = record.fiber
+    /** Finishes a request as cancelled; says whether it was running. */
+    const cancelOne = (record: RequestRecord): boolean => {
+      if (isFinished(record.status)) return false
       store.finish(record, CANCELLED, null, null)
-      return fiber
+      return record.fiber !== undefined
     }
-
-    const stopAll = (fibers: Array<Fiber.RuntimeFiber<void>>) =>
-      fibers.length === 0 ? Effect.void : Fiber.interruptAll(fibers)
 
     // Closing the scope fails what is still processing; the FiberSet (closed after this) then stops the fibers.
     yield* Effect.addFinalizer(() =>
@@ -239,12 +255,9 @@ export const makeWorkers = (
         }),
       cancel: (records) =>
         Effect.suspend(() => {
-          const fibers: Array<Fiber.RuntimeFiber<void>> = []
-          for (const record of records) {
-            const fiber = cancelOne(record)
-            if (fiber !== undefined) fibers.push(fiber)
-          }
-          return stopAll(fibers)
+          const running: Array<RequestRecord> = []
+          for (const record of records) if (cancelOne(record)) running.push(record)
+          return stopRuns(running)
         }),
       cancelPending: (version) => {
         for (const queue of version.queues) {
@@ -254,13 +267,12 @@ export const makeWorkers = (
       },
       remove: (records) =>
         Effect.suspend(() => {
-          const fibers: Array<Fiber.RuntimeFiber<void>> = []
+          const running: Array<RequestRecord> = []
           for (const record of records) {
-            const fiber = cancelOne(record)
-            if (fiber !== undefined) fibers.push(fiber)
+            if (cancelOne(record)) running.push(record)
             store.remove(record)
           }
-          return stopAll(fibers)
+          return stopRuns(running)
         }),
       awaitFinish: (record) =>
         Effect.async<void>((resume) => {
