@@ -15,7 +15,7 @@
  *   L: L.lo, l: low 28 bits of L.hi, V: variant digit 8 + (L.hi bit 28) * 2 + (R.hi bit 28),
  *   r: low 28 bits of R.hi, R: R.lo
  */
-import { randomBytes } from "node:crypto"
+import { randomFillSync } from "node:crypto"
 
 /** The object index of the pipeline request itself. */
 export const requestIndex = 0xfff
@@ -53,7 +53,8 @@ interface Half {
   lo: number
 }
 
-export const makeIdScheme = (key: Uint32Array = new Uint32Array(randomBytes(4 * 2 * rounds).buffer)): IdScheme => {
+/** An id scheme with its key: two 32-bit words per round, random unless given. */
+export const makeIdScheme = (key: Uint32Array = randomFillSync(new Uint32Array(2 * rounds))): IdScheme => {
   const round = (index: number, half: Half, into: Half) => {
     const a = mix(half.lo ^ key[2 * index])
     const b = mix((half.hi ^ a ^ key[2 * index + 1]) >>> 0)

@@ -176,8 +176,8 @@ export const makeWorkers = (
         return stopRuns([record])
       })
 
-    /** A request of a version whose objects all pass their input through completes as it starts (its object
-     * requests are not stored: see `stepsOf`). */
+    /** Starts a request: it is processing from now. A request of a version whose objects all pass their input
+     * through completes at once, without a fiber (its object requests are not stored: see `stepsOf`). */
     const start = (record: RequestRecord) => {
       store.startProcessing(record)
       if (record.version.passThrough) {
