@@ -569,6 +569,27 @@ describe("Engine", () => {
       assert.strictEqual(stats.responses["503"], 1)
     })))
 
+  it.effect("a seed makes the faults reproducible", () =>
+    Effect.gen(function*() {
+      const run = withEmulator(Effect.gen(function*() {
+        const client = yield* PipelineRequests
+        yield* Emulator.setFaults({ seed: 42, errorRates: { "500": 0.3, "503": 0.2 } })
+        const statuses: Array<number> = []
+        for (let i = 0; i < 60; i++) {
+          const outcome = yield* Effect.either(client.list(echo))
+          statuses.push(outcome._tag === "Right" ? 200 : outcome.left._tag === "ServerError" ? outcome.left.status : 0)
+        }
+        return statuses
+      }))
+      const first = yield* run
+      assert.deepStrictEqual(yield* run, first)
+      const count = (status: number) => first.filter((s) => s === status).length
+      assert.isAbove(count(200), 10)
+      assert.isAbove(count(500), 5)
+      assert.isAbove(count(503), 2)
+      assert.strictEqual(count(200) + count(500) + count(503), 60)
+    }))
+
   it.effect("latency faults delay calls on the emulator's clock", () =>
     withEmulator(Effect.gen(function*() {
       const client = yield* PipelineRequests
