@@ -26,16 +26,22 @@ export interface Catalog {
 
 const identity = (input: unknown) => Effect.succeed(input)
 
+/** One object's work on its input: its latency, then its function. */
+export const runObject = (
+  object: RunnableObject,
+  input: unknown,
+  context: ObjectContext
+): Effect.Effect<unknown, unknown> =>
+  object.latencyMillis > 0
+    ? Effect.zipRight(Effect.sleep(Duration.millis(object.latencyMillis)), object.run(input, context))
+    : object.run(input, context)
+
 /** Runs objects one after the other, each one's output being the next one's input (a sub-pipeline's run). */
 const runChain = (objects: ReadonlyArray<RunnableObject>, input: unknown, context: ObjectContext) => {
-  const go = (index: number, value: unknown): Effect.Effect<unknown, unknown> => {
-    if (index >= objects.length) return Effect.succeed(value)
-    const object = objects[index]
-    const work = object.latencyMillis > 0
-      ? Effect.zipRight(Effect.sleep(Duration.millis(object.latencyMillis)), object.run(value, context))
-      : object.run(value, context)
-    return Effect.flatMap(work, (output) => go(index + 1, output))
-  }
+  const go = (index: number, value: unknown): Effect.Effect<unknown, unknown> =>
+    index >= objects.length
+      ? Effect.succeed(value)
+      : Effect.flatMap(runObject(objects[index], value, context), (output) => go(index + 1, output))
   return go(0, input)
 }
 

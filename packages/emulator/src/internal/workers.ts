@@ -15,6 +15,7 @@ import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { ObjectContext } from "../PipelineDefinition.js"
+import { runObject } from "./catalog.js"
 import { messageOf } from "./input.js"
 import {
   CANCELLED,
@@ -98,10 +99,7 @@ export const makeWorkers = (
           const step = new Step(index, object, now(), input)
           if (record.steps === null) record.steps = [step]
           else record.steps.push(step)
-          const work = object.latencyMillis > 0
-            ? Effect.zipRight(Effect.sleep(Duration.millis(object.latencyMillis)), object.run(input, context))
-            : object.run(input, context)
-          return Effect.matchCauseEffect(work, {
+          return Effect.matchCauseEffect(runObject(object, input, context), {
             onFailure: (cause) => {
               if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
               const message = causeMessage(cause)
