@@ -4,7 +4,9 @@
  * finished first when more finished requests are stored than retention allows. It keeps the counters the
  * stats report.
  */
+import * as Deferred from "effect/Deferred"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import type { EngineStats } from "../Engine.js"
 import { type IdScheme, requestIndex } from "./ids.js"
 import { checkOutput } from "./input.js"
@@ -158,10 +160,10 @@ export class RequestStore {
     record.version.processing.delete(record)
     this.finished.push(record)
     this.finishedStored++
-    const waiting = record.onFinish
-    record.onFinish = undefined
+    const done = record.done
+    record.done = undefined
     record.onPartial = undefined
-    if (waiting !== undefined) { for (const resume of waiting) resume() }
+    if (done !== undefined) Deferred.unsafeDone(done, Exit.void)
     this.enforceRetention()
   }
 

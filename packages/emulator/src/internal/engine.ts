@@ -3,6 +3,7 @@
  * store, the workers, and the wire shapes.
  */
 import { Limits } from "@ubiops-effect/core/ApiParams"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
@@ -60,12 +61,12 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
           priority: options?.priority ?? 1
         })
         record.onPartial = options?.onPartial
+        const done = yield* Deferred.make<void>()
+        record.done = done
         workers.startNow(record)
         const run: DirectRun = {
           id: store.idOf(record),
-          response: Effect.as(workers.awaitFinish(record), record).pipe(
-            Effect.map((record) => Wire.createResponse(ids, record))
-          )
+          response: Effect.map(Deferred.await(done), () => Wire.createResponse(ids, record))
         }
         return run
       })

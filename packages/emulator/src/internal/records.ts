@@ -2,6 +2,7 @@
  * What the engine stores: pipeline versions with their queues and request logs, requests, and the object
  * requests (steps) of each request.
  */
+import type * as Deferred from "effect/Deferred"
 import type * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { DataType, ObjectContext } from "../PipelineDefinition.js"
@@ -105,8 +106,8 @@ export class RequestRecord implements LogEntry {
   fiber: Fiber.RuntimeFiber<void> | undefined = undefined
   /** The fiber that fails the request when its timeout passes, while it runs. */
   timer: Fiber.RuntimeFiber<void> | undefined = undefined
-  /** Called once when the request finishes (direct requests wait on this). */
-  onFinish: Array<() => void> | undefined = undefined
+  /** Completed when the request finishes, for whoever waits on it (the caller of a direct request). */
+  done: Deferred.Deferred<void> | undefined = undefined
   onPartial: ((chunk: string) => void) | undefined = undefined
   deleted = false
 

@@ -42,8 +42,6 @@ export interface Workers {
   readonly cancelPending: (version: VersionState) => void
   /** Deletes requests (cancelling those that have not finished), and waits until their runs have stopped. */
   readonly remove: (records: Iterable<RequestRecord>) => Effect.Effect<void>
-  /** Waits until a request has finished or was deleted. */
-  readonly awaitFinish: (record: RequestRecord) => Effect.Effect<void>
 }
 
 /** Workers take at most this many requests in one go before they let other fibers run. */
@@ -271,15 +269,6 @@ export const makeWorkers = (
             store.remove(record)
           }
           return stopRuns(running)
-        }),
-      awaitFinish: (record) =>
-        Effect.async<void>((resume) => {
-          if (isFinished(record.status) || record.deleted) return resume(Effect.void)
-          const callback = () => resume(Effect.void)
-          ;(record.onFinish ??= []).push(callback)
-          return Effect.sync(() => {
-            if (record.onFinish !== undefined) record.onFinish = record.onFinish.filter((other) => other !== callback)
-          })
         })
     }
   })
