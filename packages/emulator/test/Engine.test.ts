@@ -8,8 +8,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as Emulator from "../src/Emulator.js"
+import * as Engine from "../src/Engine.js"
 import type { ProjectDefinition } from "../src/PipelineDefinition.js"
 
 const echo = { project: "demo", pipeline: "echo" }
@@ -212,6 +214,50 @@ describe("Engine", () => {
       assert.strictEqual(statusOf(yield* client.get(slow, running.id)), "cancelled")
       assert.strictEqual(statusOf(yield* client.get(slow, waiting.id)), "completed")
     })))
+
+  it.effect("deleting a processing request stops its work and frees the worker", () =>
+    withEmulator(Effect.gen(function*() {
+      const client = yield* PipelineRequests
+      const [running, waiting] = yield* client.createBatch(slow, [{ n: 1 }, { n: 2 }])
+      yield* settle
+      yield* client.delete(slow, running.id)
+      yield* settle
+      assert.strictEqual(statusOf(yield* client.get(slow, waiting.id)), "processing")
+      yield* TestClock.adjust("30 seconds")
+      yield* settle
+      assert.strictEqual(statusOf(yield* client.get(slow, waiting.id)), "completed")
+      assert.deepStrictEqual((yield* Emulator.stats).statuses, {
+        pending: 0,
+        processing: 0,
+        completed: 1,
+        failed: 0,
+        cancelled: 0
+      })
+    })))
+
+  it.effect("closing the engine's scope fails what is processing and stops its work; pending stays pending", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const engine = yield* Scope.extend(Engine.make({ projects: [testProject] }), scope)
+      const created = yield* engine.createBatch(slow, [{ n: 1 }, { n: 2 }])
+      const direct = yield* engine.startDirect(slow, { n: 3 })
+      yield* settle
+      yield* Scope.close(scope, Exit.void)
+      const [running, waiting] = yield* Effect.forEach(created, (item) => engine.get(slow, item.id))
+      assert.strictEqual(running.status, "failed")
+      assert.strictEqual(running.error_message, "The emulator was shut down")
+      assert.strictEqual(waiting.status, "pending")
+      assert.strictEqual((yield* direct.response).status, "failed")
+      yield* TestClock.adjust("60 seconds")
+      yield* settle
+      assert.deepStrictEqual((yield* engine.stats).statuses, {
+        pending: 1,
+        processing: 0,
+        completed: 0,
+        failed: 2,
+        cancelled: 0
+      })
+    }))
 
   it.effect("a cancelled pending request never runs; cancelling a finished one changes nothing", () =>
     withEmulator(Effect.gen(function*() {
@@ -522,6 +568,27 @@ describe("Engine", () => {
       assert.strictEqual(stats.responses["429"], 1)
       assert.strictEqual(stats.responses["503"], 1)
     })))
+
+  it.effect("a seed makes the faults reproducible", () =>
+    Effect.gen(function*() {
+      const run = withEmulator(Effect.gen(function*() {
+        const client = yield* PipelineRequests
+        yield* Emulator.setFaults({ seed: 42, errorRates: { "500": 0.3, "503": 0.2 } })
+        const statuses: Array<number> = []
+        for (let i = 0; i < 60; i++) {
+          const outcome = yield* Effect.either(client.list(echo))
+          statuses.push(outcome._tag === "Right" ? 200 : outcome.left._tag === "ServerError" ? outcome.left.status : 0)
+        }
+        return statuses
+      }))
+      const first = yield* run
+      assert.deepStrictEqual(yield* run, first)
+      const count = (status: number) => first.filter((s) => s === status).length
+      assert.isAbove(count(200), 10)
+      assert.isAbove(count(500), 5)
+      assert.isAbove(count(503), 2)
+      assert.strictEqual(count(200) + count(500) + count(503), 60)
+    }))
 
   it.effect("latency faults delay calls on the emulator's clock", () =>
     withEmulator(Effect.gen(function*() {

@@ -94,24 +94,6 @@ describe("HTTP faults and stats", () => {
         assert.isAbove(Number(spent.headers.get("x-ratelimit-reset")), 50)
       })))
 
-  it.live("a seed makes the faults reproducible", () =>
-    Effect.gen(function*() {
-      const run = withServer({}, (call) =>
-        Effect.gen(function*() {
-          yield* setFaults(call, { seed: 42, errorRates: { "500": 0.3, "503": 0.2 } })
-          const statuses: Array<number> = []
-          for (let i = 0; i < 60; i++) statuses.push((yield* call("/v2.1/status")).status)
-          return statuses
-        }))
-      const first = yield* run
-      const second = yield* run
-      assert.deepStrictEqual(first, second)
-      const count = (status: number) => first.filter((s) => s === status).length
-      assert.isAbove(count(200), 10)
-      assert.isAbove(count(500), 5)
-      assert.isAbove(count(503), 2)
-    }))
-
   it.live("latency delays every call by an amount in the range", () =>
     withServer({ faults: { latencyMs: [150, 200] } }, (call) =>
       Effect.gen(function*() {

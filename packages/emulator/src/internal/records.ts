@@ -2,6 +2,7 @@
  * What the engine stores: pipeline versions with their queues and request logs, requests, and the object
  * requests (steps) of each request.
  */
+import type * as Deferred from "effect/Deferred"
 import type * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { DataType, ObjectContext } from "../PipelineDefinition.js"
@@ -62,7 +63,6 @@ export class VersionState {
   readonly processing = new Set<RequestRecord>()
   /** Batch requests running now (at most `workers`). */
   running = 0
-  pumpScheduled = false
   objects: ReadonlyArray<RunnableObject> = []
   /** Every object passes its input through: a request completes the moment it starts. */
   passThrough = false
@@ -100,10 +100,14 @@ export class RequestRecord implements LogEntry {
   outputSize = -1
   errorMessage: string | null = null
   steps: Array<Step> | null = null
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  timer: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  /** Called once when the request finishes (direct requests wait on this). */
-  onFinish: Array<() => void> | undefined = undefined
+  /** Between the start of a run and its release (see `workers.ts`). */
+  inRun = false
+  /** The fiber running the request's objects, while it runs (a run that ends at once has none). */
+  fiber: Fiber.RuntimeFiber<void> | undefined = undefined
+  /** The fiber that fails the request when its timeout passes, while it runs. */
+  timer: Fiber.RuntimeFiber<void> | undefined = undefined
+  /** Completed when the request finishes, for whoever waits on it (the caller of a direct request). */
+  done: Deferred.Deferred<void> | undefined = undefined
   onPartial: ((chunk: string) => void) | undefined = undefined
   deleted = false
 
