@@ -117,6 +117,18 @@ const stopAll = () => {
   live.clear()
 }
 process.on("exit", stopAll)
+// Whatever happens, the run ends with its summary and stops what it started: a harness error is a failure, and
+// so is a run that goes on for more than 15 minutes.
+for (const event of ["uncaughtException", "unhandledRejection"]) {
+  process.on(event, (error) => {
+    fail("harness", String(error?.stack ?? error))
+    finish()
+  })
+}
+setTimeout(() => {
+  fail("harness", "the whole run took more than 15 minutes")
+  finish()
+}, 15 * 60_000).unref()
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     stopAll()
