@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
+import * as RetryBudget from "@ubiops-effect/core/RetryBudget"
+import { RateLimited } from "@ubiops-effect/core/UbiOpsError"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
 import * as EmulatorHttpClient from "@ubiops-effect/emulator/EmulatorHttpClient"
-import { Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { Clock, Effect, Exit, Layer, Redacted, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
 import * as Reconciliation from "../src/Reconciliation.js"
 import { demoEcho, demoSleep } from "./utils/projects.js"
@@ -85,4 +87,63 @@ describe("the retry budget during a full outage", () => {
       const stats = yield* Emulator.stats
       assert.deepStrictEqual(stats.calls, { batchPipelineRequestsCreate: 4, pipelineRequestsList: 4 + capacity / 5 })
     }).pipe(Effect.provide(clientStack)))
+})
+
+describe("a retry above the client", () => {
+  const rateLimited = new RateLimited({
+    operation: "pipelineRequestsList",
+    method: "GET",
+    path: "/v2.1/projects/demo/pipelines/echo/requests",
+    status: 429,
+    retryAfterMillis: 20_000
+  })
+  const window = () => {
+    const now = Date.now()
+    return { from: new Date(now - 60_000), to: new Date(now) }
+  }
+
+  /** The in-process service whose first list fails with `rateLimited`, recording when each list is sent. */
+  const firstListRateLimited = (budget: RetryBudget.RetryBudget | undefined) =>
+    Effect.map(PipelineRequests.PipelineRequests, (service) => {
+      const sentAt: Array<number> = []
+      const wrapped: PipelineRequests.Service = {
+        ...service,
+        retryBudget: budget,
+        list: (target, options) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            sentAt.push(now)
+            return sentAt.length === 1 ? Effect.fail(rateLimited) : service.list(target, options)
+          })
+      }
+      return { sentAt, wrapped }
+    })
+
+  it.effect("waits as long as a rate limit asks, not the loop's shorter backoff", () =>
+    Effect.gen(function*() {
+      const { sentAt, wrapped } = yield* firstListRateLimited(undefined)
+      const found = yield* onTestClock(
+        Reconciliation.findAccepted(demoEcho, [{ n: 1 }], window()).pipe(
+          Effect.provideService(PipelineRequests.PipelineRequests, wrapped)
+        ),
+        100
+      )
+      assert.deepStrictEqual(found.ids, [undefined])
+      assert.isAtLeast(sentAt.length, 2)
+      assert.isAtLeast(sentAt[1] - sentAt[0], 20_000)
+    }).pipe(Effect.provide(Emulator.layerPipelineRequests())))
+
+  it.effect("is not made when the service's budget cannot pay for it", () =>
+    Effect.gen(function*() {
+      const { sentAt, wrapped } = yield* firstListRateLimited(yield* RetryBudget.make(4))
+      const exit = yield* onTestClock(
+        Effect.exit(
+          Reconciliation.findAccepted(demoEcho, [{ n: 1 }], window()).pipe(
+            Effect.provideService(PipelineRequests.PipelineRequests, wrapped)
+          )
+        ),
+        100
+      )
+      assert.deepStrictEqual(exit, Exit.fail(rateLimited))
+      assert.strictEqual(sentAt.length, 1)
+    }).pipe(Effect.provide(Emulator.layerPipelineRequests())))
 })
