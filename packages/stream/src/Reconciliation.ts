@@ -35,8 +35,9 @@
  *
  * The list and collect calls only read: one that failed after the client's own retries (a 5xx, a lost connection, a
  * rate limit, a 408 or an attempt's deadline: core's `RetryPolicy.isRetryable` for an idempotent call; not an answer
- * that could not be read) is made again up to 3 times, after 0.5, 1 and 2 s (or later, when a rate limit asks), each
- * retry paid from the client's `RetryBudget` like the client's own: once the budget is spent, the read fails.
+ * that could not be read) is made again up to 3 times, after about 0.5, 1 and 2 s (or later, when a rate limit
+ * asks), each retry paid from the client's `RetryBudget` like the client's own: once the budget is spent, the read
+ * fails.
  *
  * Interrupted, a chunk sends no new create; a create in flight may finish, and if it failed ambiguously the chunk
  * looks only at pending and processing requests (what must be cancelled), without waiting for the other creates.

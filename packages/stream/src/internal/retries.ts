@@ -6,9 +6,10 @@
  * must not be given up lightly (a poll round of a run, the reads that find out what an ambiguous create made, a
  * chunk whose create was refused for sure), and they are kept short:
  *
- * - `retryRead`: a list or collect of a reconciliation, at most `readRetries` (3) more times, after 0.5, 1, 2 s;
- * - `retryPoll`: a poll round, at most `pollRetries` (an option of the run, default 5) more times, after 1, 2, 4,
- *   8, 16 s (capped at 30 s);
+ * - `retryRead`: a list or collect of a reconciliation, at most `readRetries` (3) more times, after about 0.5, 1,
+ *   2 s;
+ * - `retryPoll`: a poll round, at most `pollRetries` (an option of the run, default 5) more times, after about 1, 2,
+ *   4, 8, 16 s (capped at 30 s);
  * - `createBackoff`: the wait before creating a chunk again (100 ms doubling, capped at 5 s), within the run's
  *   `reconcile.maxAttempts`.
  *
@@ -16,8 +17,9 @@
  * a create is made again only when it certainly made nothing. Each retry is paid in `payForRetry`, from the same
  * `RetryBudget` as the client's own retries (`Service.retryBudget`), so during an outage the budget bounds the
  * calls of the whole client, loops above it included: once it is spent, the loops stop and the error surfaces.
- * A wait the server asks for (`RateLimited.retryAfterMillis`) is honoured as core's schedule does, up to core's
- * default `maxRateLimitWait` (120 s); a longer one is not waited for.
+ * The backoff is core's schedule (`RetryPolicy.schedule`, jittered like the client's own), with the loop's first
+ * delay, cap and number of retries: a wait the server asks for (`RateLimited.retryAfterMillis`) is honoured, up to
+ * core's default `maxRateLimitWait` (120 s); a longer one is not waited for (the error surfaces).
  */
 import type { ReadError, Service } from "@ubiops-effect/core/PipelineRequests"
 import * as RetryBudget from "@ubiops-effect/core/RetryBudget"
@@ -50,28 +52,22 @@ const payForRetry = (
     : RetryPolicy.mayRetry(budget, error, options)
 
 /**
- * Exponential from `first`, capped at `cap`, at most `retries` retries, never sooner than a rate limit asks, each
- * retry of a read paid from `budget` (checked last: a retry the schedule would not make is not paid for).
+ * Core's backoff (`RetryPolicy.schedule`: exponential from `first`, doubling, jittered, capped at `cap`, at most
+ * `retries` retries, never sooner than a rate limit asks), each retry paid from `budget` (checked last: a retry the
+ * schedule would not make is not paid for).
  */
 const readLoop = (
   first: Duration.DurationInput,
   cap: Duration.DurationInput,
   retries: number,
   budget: RetryBudget.RetryBudget
-): Schedule.Schedule<unknown, ReadError> => {
-  const maxDelay = Duration.decode(cap)
-  return Schedule.exponential(first).pipe(
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
-    Schedule.intersect(Schedule.recurs(retries)),
-    Schedule.intersect(Schedule.identity<ReadError>()),
-    Schedule.modifyDelay(([, error], delay) =>
-      error._tag === "RateLimited" && error.retryAfterMillis !== undefined
-        ? Duration.max(delay, Duration.millis(error.retryAfterMillis))
-        : delay
-    ),
-    Schedule.checkEffect((error) => payForRetry(budget, error, { idempotent: true }))
-  )
-}
+): Schedule.Schedule<unknown, ReadError> =>
+  RetryPolicy.schedule({
+    ...RetryPolicy.defaults,
+    baseDelay: first,
+    maxDelay: cap,
+    maxRetries: retries
+  }).pipe(Schedule.checkEffect((error) => payForRetry(budget, error, { idempotent: true })))
 
 /** A list or collect of a reconciliation, made again when it failed transiently (see the module documentation). */
 export const retryRead = (service: Service) => {
