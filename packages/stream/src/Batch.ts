@@ -167,8 +167,9 @@ export interface PollOptions {
   /** Call overrides for the collect calls. */
   readonly collect?: CallOptions | undefined
   /** A poll round whose collect failed after the client's retries (a 5xx, a lost connection, a rate limit; not an
-   * answer that could not be read) is made again this many times, after 1, 2, 4, 8, 16 s, before the stream fails
-   * (default 5; polls only read). */
+   * answer that could not be read) is made again this many times, after about 1, 2, 4, 8, 16 s, before the stream
+   * fails (default 5; polls only read). Each of these retries is paid from the client's `RetryBudget`, as the
+   * client's own are: once it is spent, the round fails at once. */
   readonly pollRetries?: number | undefined
 }
 

@@ -30,10 +30,14 @@
  * 5. Adopting and creating the rest. Matched inputs take the matched request ids. The inputs left are created again
  *    (the same steps if that fails ambiguously too, up to `maxAttempts` creates). The ids of the chunk are recorded
  *    in the checkpoint as for any create. (A create refused for sure, by a rate limit or a refused connection that
- *    outlasted the client's retries, made nothing: it is made again within the same attempts.)
+ *    outlasted the client's retries, made nothing: it is made again within the same attempts, while the client's
+ *    retry budget pays for it.)
  *
  * The list and collect calls only read: one that failed after the client's own retries (a 5xx, a lost connection, a
- * rate limit; not an answer that could not be read) is made again up to 3 times, after 0.5, 1 and 2 s.
+ * rate limit, a 408 or an attempt's deadline: core's `RetryPolicy.isRetryable` for an idempotent call; not an answer
+ * that could not be read) is made again up to 3 times, after about 0.5, 1 and 2 s (or later, when a rate limit
+ * asks), each retry paid from the client's `RetryBudget` like the client's own: once the budget is spent, the read
+ * fails.
  *
  * Interrupted, a chunk sends no new create; a create in flight may finish, and if it failed ambiguously the chunk
  * looks only at pending and processing requests (what must be cancelled), without waiting for the other creates.
@@ -65,13 +69,13 @@ import {
   type ReadError,
   type RequestData
 } from "@ubiops-effect/core/PipelineRequests"
+import * as RetryPolicy from "@ubiops-effect/core/RetryPolicy"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { find } from "./internal/findAccepted.js"
 import * as matching from "./internal/matching.js"
 import type * as Reconciler from "./internal/reconciler.js"
-import * as retries from "./internal/retries.js"
 
 /**
  * @since 1.0.0
@@ -215,19 +219,22 @@ export type Created = Reconciler.Created
 export type Leftovers = Reconciler.Leftovers
 
 /**
- * Whether a failed create may have created requests on the server.
+ * Whether a failed create may have created requests on the server: the same rule as core's
+ * `RetryPolicy.mayHaveReachedServer`.
  *
- * @deprecated The retry decisions of the stream package are internal now.
+ * @deprecated Use `RetryPolicy.mayHaveReachedServer` from `@ubiops-effect/core`.
  * @since 1.0.0
  * @category reconciliation
  */
-export const mayHaveCreated: (error: ReadError) => boolean = retries.mayHaveCreated
+export const mayHaveCreated: (error: ReadError) => boolean = RetryPolicy.mayHaveReachedServer
 
 /**
- * Whether a failed call may succeed if made again later (a `DecodeError` no longer counts).
+ * Whether a failed read may succeed if made again later: core's `RetryPolicy.isRetryable` for an idempotent call
+ * (a rate limit, a lost connection, a 5xx, a 408 or an attempt's deadline; never a `DecodeError` or a call's own
+ * deadline).
  *
- * @deprecated The retry decisions of the stream package are internal now.
+ * @deprecated Use `RetryPolicy.isRetryable(error, { idempotent: true })` from `@ubiops-effect/core`.
  * @since 1.0.0
  * @category reconciliation
  */
-export const isTransient: (error: ReadError) => boolean = retries.isTransient
+export const isTransient = (error: ReadError): boolean => RetryPolicy.isRetryable(error, { idempotent: true })

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import type { FindOptions, Found } from "../Reconciliation.js"
 import { maxItemsPerCall, maxPageSize } from "./limits.js"
 import { Matcher } from "./matching.js"
-import { retryRead } from "./retries.js"
+import * as retries from "./retries.js"
 
 const maxSweeps = 4
 const statusGroups = [["pending"], ["processing"], ["completed", "failed", "cancelled"]] as const
@@ -25,6 +25,7 @@ export const find = (
   options: FindOptions
 ): Effect.Effect<Found, ReadError> =>
   Effect.gen(function*() {
+    const retryRead = retries.retryRead(service)
     let calls = 0
     const matcher = new Matcher(data)
     const seen = new Set<string>()
@@ -102,7 +103,7 @@ const collectExisting = (
   target: PipelineTarget,
   ids: ReadonlyArray<string>
 ): Effect.Effect<{ readonly details: ReadonlyArray<PipelineRequestDetail>; readonly calls: number }, ReadError> =>
-  retryRead(service.collect(target, ids)).pipe(
+  retries.retryRead(service)(service.collect(target, ids)).pipe(
     Effect.map((details) => ({ details, calls: 1 })),
     Effect.catchTag("NotFound", () => {
       if (ids.length === 1) return Effect.succeed({ details: [], calls: 1 })

@@ -60,7 +60,7 @@ const pollLoop = <I, O, E, CE>(
     const { checkpoint, service, target, tracker } = config
     const driver = yield* Schedule.driver(PollSchedule.make(window.schedule))
     // collect only reads: a round the client gave up on is made again, slowly, before the run fails
-    const retry = retryPoll(config.pollRetries)
+    const retry = retryPoll(service, config.pollRetries)
     const inputOrder = config.order === "input"
     /** Input order: finished requests (or `null` for results emitted by a previous run) waiting for their turn. */
     const waiting = new Map<number, Finished<I, PipelineRequestDetail> | null>()

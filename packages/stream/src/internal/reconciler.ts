@@ -14,6 +14,7 @@ import type {
   RequestData,
   Service
 } from "@ubiops-effect/core/PipelineRequests"
+import * as RetryPolicy from "@ubiops-effect/core/RetryPolicy"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -28,7 +29,7 @@ import type { Estimates } from "../PollingRule.js"
 import { defaults, type Options, UncertainCreate } from "../Reconciliation.js"
 import { find } from "./findAccepted.js"
 import { match } from "./matching.js"
-import { createBackoff, mayCreateAgain, mayHaveCreated } from "./retries.js"
+import { createBackoff, mayCreateAgain } from "./retries.js"
 
 /**
  * The request ids a run holds, kept as long as a reconciliation window can reach back to them: a window starts no
@@ -327,13 +328,13 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
               break
             }
             const error = outcome.result.left
-            if (mayHaveCreated(error)) {
+            if (RetryPolicy.mayHaveReachedServer(error)) {
               const { high, low } = estimates.bounds
               yield* discover(windowOf(sentAt, receivedAt, finite(low) ? low : null, finite(high) ? high : null))
             } else {
               // it certainly made nothing: made again within `maxAttempts` when that is worth it, else the chunk fails
               state.uncertain = 0
-              if (!(yield* mayCreateAgain(error))) return yield* Effect.fail(error)
+              if (!(yield* mayCreateAgain(service, error))) return yield* Effect.fail(error)
             }
             if (pendingIndices().length > 0 && attempts >= maxAttempts) return yield* Effect.fail(error)
           }
