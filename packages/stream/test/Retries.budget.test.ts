@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as RetryBudget from "@ubiops-effect/core/RetryBudget"
-import { RateLimited } from "@ubiops-effect/core/UbiOpsError"
+import * as RetryPolicy from "@ubiops-effect/core/RetryPolicy"
+import { RateLimited, Timeout } from "@ubiops-effect/core/UbiOpsError"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
 import * as EmulatorHttpClient from "@ubiops-effect/emulator/EmulatorHttpClient"
 import { Clock, Effect, Exit, Layer, Redacted, Stream } from "effect"
@@ -102,8 +103,8 @@ describe("a retry above the client", () => {
     return { from: new Date(now - 60_000), to: new Date(now) }
   }
 
-  /** The in-process service whose first list fails with `rateLimited`, recording when each list is sent. */
-  const firstListRateLimited = (budget: RetryBudget.RetryBudget | undefined) =>
+  /** The in-process service whose first list fails with `first`, recording when each list is sent. */
+  const firstListFails = (budget: RetryBudget.RetryBudget | undefined, first: RateLimited | Timeout = rateLimited) =>
     Effect.map(PipelineRequests.PipelineRequests, (service) => {
       const sentAt: Array<number> = []
       const wrapped: PipelineRequests.Service = {
@@ -112,7 +113,7 @@ describe("a retry above the client", () => {
         list: (target, options) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             sentAt.push(now)
-            return sentAt.length === 1 ? Effect.fail(rateLimited) : service.list(target, options)
+            return sentAt.length === 1 ? Effect.fail(first) : service.list(target, options)
           })
       }
       return { sentAt, wrapped }
@@ -120,7 +121,7 @@ describe("a retry above the client", () => {
 
   it.effect("waits as long as a rate limit asks, not the loop's shorter backoff", () =>
     Effect.gen(function*() {
-      const { sentAt, wrapped } = yield* firstListRateLimited(undefined)
+      const { sentAt, wrapped } = yield* firstListFails(undefined)
       const found = yield* onTestClock(
         Reconciliation.findAccepted(demoEcho, [{ n: 1 }], window()).pipe(
           Effect.provideService(PipelineRequests.PipelineRequests, wrapped)
@@ -132,9 +133,32 @@ describe("a retry above the client", () => {
       assert.isAtLeast(sentAt[1] - sentAt[0], 20_000)
     }).pipe(Effect.provide(Emulator.layerPipelineRequests())))
 
+  it.effect("is made for a read that ran out of its whole call's deadline (core cannot retry that one itself)", () =>
+    Effect.gen(function*() {
+      const callDeadline = new Timeout({
+        operation: "pipelineRequestsList",
+        method: "GET",
+        path: rateLimited.path,
+        scope: "call",
+        afterMillis: 60_000,
+        mayHaveReachedServer: true
+      })
+      const budget = yield* RetryBudget.make(50)
+      const { sentAt, wrapped } = yield* firstListFails(budget, callDeadline)
+      const found = yield* onTestClock(
+        Reconciliation.findAccepted(demoEcho, [{ n: 1 }], window()).pipe(
+          Effect.provideService(PipelineRequests.PipelineRequests, wrapped)
+        ),
+        100
+      )
+      assert.deepStrictEqual(found.ids, [undefined])
+      assert.isAtLeast(sentAt.length, 2)
+      assert.strictEqual(yield* budget.available, 50 - RetryPolicy.retryCost(callDeadline))
+    }).pipe(Effect.provide(Emulator.layerPipelineRequests())))
+
   it.effect("is not made when the service's budget cannot pay for it", () =>
     Effect.gen(function*() {
-      const { sentAt, wrapped } = yield* firstListRateLimited(yield* RetryBudget.make(4))
+      const { sentAt, wrapped } = yield* firstListFails(yield* RetryBudget.make(4))
       const exit = yield* onTestClock(
         Effect.exit(
           Reconciliation.findAccepted(demoEcho, [{ n: 1 }], window()).pipe(

@@ -46,10 +46,17 @@ const payForRetry = (
   budget: RetryBudget.RetryBudget,
   error: ReadError,
   options: { readonly idempotent: boolean }
-): Effect.Effect<boolean> =>
-  error._tag === "RateLimited" && (error.retryAfterMillis ?? 0) > maxRateLimitWaitMillis
-    ? Effect.succeed(false)
-    : RetryPolicy.mayRetry(budget, error, options)
+): Effect.Effect<boolean> => {
+  if (error._tag === "RateLimited" && (error.retryAfterMillis ?? 0) > maxRateLimitWaitMillis) {
+    return Effect.succeed(false)
+  }
+  // A read that ran out of its whole call's deadline is the one failure core cannot retry itself (its deadline is
+  // spent); a loop above it makes the call anew, so a run outlives a slow minute. Paid like any other retry.
+  if (options.idempotent && error._tag === "Timeout" && error.scope === "call") {
+    return budget.tryAcquire(RetryPolicy.retryCost(error))
+  }
+  return RetryPolicy.mayRetry(budget, error, options)
+}
 
 /**
  * Core's backoff (`RetryPolicy.schedule`: exponential from `first`, doubling, jittered, capped at `cap`, at most
