@@ -31,6 +31,9 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as Context from "effect/Context"
+import * as Progress from "@ubiops-effect/stream/Progress"
 import * as BatchJob from "./BatchJob.js"
 
 /**
@@ -112,11 +115,42 @@ const batchOptions = {
     ),
     Options.withDefault("fail" as const)
   ),
+  keepCancelled: Options.boolean("keep-cancelled").pipe(
+    Options.withDescription(
+      "With --resume: write the lines whose requests were cancelled (by a Ctrl-C) as \"cancelled\" instead of " +
+        "running them again."
+    )
+  ),
   noProgress: Options.boolean("no-progress").pipe(Options.withDescription("Do not draw the progress on stderr.")),
   ...connection
 }
 
 const integer = new Intl.NumberFormat("en-US")
+
+/**
+ * What the process around the command wants to know of a run (see `Main.ts`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export class Hooks extends Context.Tag("@ubiops-effect/cli/Cli/Hooks")<Hooks, {
+  /** The progress of a batch run, once it starts. */
+  readonly onProgress: (progress: Progress.Progress) => void
+}>() {}
+
+/**
+ * What quitting now would leave on the server, by the progress of the run.
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const leftBehind = (progress: Progress.Progress): string | undefined => {
+  const snapshot = Effect.runSync(SubscriptionRef.get(progress))
+  const unfinished = snapshot.submitted - Progress.finished(snapshot)
+  if (unfinished <= 0) return undefined
+  return `up to ${integer.format(unfinished)} requests created by this run may still be pending or running on the ` +
+    "server. Run again with --resume to collect them (their results are written as they finish)"
+}
 
 const describe = (summary: BatchJob.Summary, output: string): string => {
   const { counts } = summary
@@ -143,6 +177,7 @@ export const batch = Command.make("batch", batchOptions, (options) =>
     const client = PipelineRequests.layer({ token, host: Option.getOrUndefined(options.host) }).pipe(
       Layer.provide(NodeHttpClient.layerUndici)
     )
+    const hooks = yield* Effect.serviceOption(Hooks)
     const summary = yield* BatchJob.run({
       target: { project: options.project, pipeline: options.pipeline, version: Option.getOrUndefined(options.version) },
       input: options.input,
@@ -154,7 +189,9 @@ export const batch = Command.make("batch", batchOptions, (options) =>
       ordered: options.ordered,
       concurrency: options.concurrency,
       window: options.window,
-      showProgress: !options.noProgress
+      showProgress: !options.noProgress,
+      rerunCancelled: !options.keepCancelled,
+      onProgress: Option.isSome(hooks) ? hooks.value.onProgress : undefined
     }).pipe(Effect.provide(client))
     yield* Console.error(describe(summary, options.output))
   })).pipe(
