@@ -124,19 +124,23 @@ describe("ubiops-effect batch", () => {
     60_000
   )
 
-  it.live("--resume --keep-cancelled writes the lines whose requests a Ctrl-C cancelled as cancelled", () =>
-    Effect.gen(function*() {
-      const { args, cancelled, env, output } = yield* interruptedRun
-      const second = yield* run([...args, "--resume", "--keep-cancelled"], env)
-      assert.strictEqual(second.code, 0, second.printed)
-      const lines = yield* readOutput(output)
-      assert.strictEqual(lines.length, 200)
-      assert.strictEqual(new Set(lines.map((line) => line.index)).size, 200)
-      const cancelledLines = lines.filter((line) => line.status === "cancelled")
-      assert.strictEqual(cancelledLines.length, cancelled)
-      assert.strictEqual(cancelledLines[0].error, "the request was cancelled")
-      assert.strictEqual((yield* Emulator.stats).created.total, 200)
-    }).pipe(Effect.scoped, Effect.provide(emulator())), 60_000)
+  it.live(
+    "--resume --keep-cancelled writes the lines whose requests a Ctrl-C cancelled as cancelled",
+    () =>
+      Effect.gen(function*() {
+        const { args, cancelled, env, output } = yield* interruptedRun
+        const second = yield* run([...args, "--resume", "--keep-cancelled"], env)
+        assert.strictEqual(second.code, 0, second.printed)
+        const lines = yield* readOutput(output)
+        assert.strictEqual(lines.length, 200)
+        assert.strictEqual(new Set(lines.map((line) => line.index)).size, 200)
+        const cancelledLines = lines.filter((line) => line.status === "cancelled")
+        assert.strictEqual(cancelledLines.length, cancelled)
+        assert.strictEqual(cancelledLines[0].error, "the request was cancelled")
+        assert.strictEqual((yield* Emulator.stats).created.total, 200)
+      }).pipe(Effect.scoped, Effect.provide(emulator())),
+    60_000
+  )
 
   it.live("says what is missing or wrong, with exit code 2, and never prints the token", () =>
     Effect.gen(function*() {

@@ -57,23 +57,31 @@ const assertCancelledAndReported = (group: Group) =>
     assert.include(lines[report - 1], "| interrupted", "the report comes after the last progress line")
   })
 
-const batchArgs = (input: string, output: string) =>
-  ["batch", "--project", "demo", "--pipeline", "sleep", "--input", input, "--output", output]
+const batchArgs = (
+  input: string,
+  output: string
+) => ["batch", "--project", "demo", "--pipeline", "sleep", "--input", input, "--output", output]
 
 describe("Ctrl-C (SIGINT to the process group)", () => {
-  it.live("through the bundled executable on node: cancels everything on the server, reports once, exit 130", () =>
-    Effect.gen(function*() {
-      const server = yield* EmulatorServer.EmulatorServer
-      const directory = yield* tempDirectory
-      const input = yield* sleepyInput(directory)
-      const bin = yield* Effect.promise(bundledBin)
-      const group = yield* started(startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
-        env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
-      }))
-      const exit = yield* pressCtrlC(group)
-      assert.strictEqual(exit.code, 130, group.printed())
-      yield* assertCancelledAndReported(group)
-    }).pipe(Effect.scoped, Effect.provide(emulator)), 120_000)
+  it.live(
+    "through the bundled executable on node: cancels everything on the server, reports once, exit 130",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* EmulatorServer.EmulatorServer
+        const directory = yield* tempDirectory
+        const input = yield* sleepyInput(directory)
+        const bin = yield* Effect.promise(bundledBin)
+        const group = yield* started(
+          startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
+            env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+          })
+        )
+        const exit = yield* pressCtrlC(group)
+        assert.strictEqual(exit.code, 130, group.printed())
+        yield* assertCancelledAndReported(group)
+      }).pipe(Effect.scoped, Effect.provide(emulator)),
+    120_000
+  )
 
   it.live("through `pnpm ubiops-effect`: the same", () =>
     Effect.gen(function*() {
