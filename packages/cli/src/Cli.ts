@@ -18,6 +18,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
+import * as EmulatorCommand from "@ubiops-effect/emulator/Command"
 import * as Progress from "@ubiops-effect/stream/Progress"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
@@ -25,7 +26,6 @@ import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -34,6 +34,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as BatchJob from "./BatchJob.js"
+import * as PlainConsole from "./PlainConsole.js"
 
 /**
  * The command line is not usable as given (exit code 2).
@@ -47,6 +48,8 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
   }
 }
 
+const integer = new Intl.NumberFormat("en-US")
+
 const atLeast = (name: string, min: number, why = "") => (options: Options.Options<number>) =>
   Options.mapEffect(options, (value) =>
     value >= min
@@ -55,12 +58,12 @@ const atLeast = (name: string, min: number, why = "") => (options: Options.Optio
 
 const connection = {
   host: Options.text("host").pipe(
-    Options.withDescription("The API host (default: UBIOPS_API_HOST, else https://api.ubiops.com/v2.1)."),
+    Options.withDescription("The API host. Default: UBIOPS_API_HOST, else https://api.ubiops.com/v2.1."),
     Options.optional,
     Options.withFallbackConfig(Config.option(Config.string("UBIOPS_API_HOST")))
   ),
   token: Options.redacted("token").pipe(
-    Options.withDescription("The API token (default: UBIOPS_API_TOKEN); never printed."),
+    Options.withDescription("The API token (with or without \"Token \"); never printed. Default: UBIOPS_API_TOKEN."),
     Options.optional,
     Options.withFallbackConfig(Config.option(Config.redacted("UBIOPS_API_TOKEN")))
   )
@@ -69,8 +72,9 @@ const connection = {
 const batchOptions = {
   project: Options.text("project").pipe(Options.withDescription("The UbiOps project.")),
   pipeline: Options.text("pipeline").pipe(Options.withDescription("The pipeline.")),
-  version: Options.text("version").pipe(
-    Options.withDescription("The pipeline version (default: the pipeline's default version)."),
+  // not `--version`: that one shows the command's own version
+  version: Options.text("pipeline-version").pipe(
+    Options.withDescription("The pipeline version. Default: the pipeline's default version."),
     Options.optional
   ),
   input: Options.file("input", { exists: "yes" }).pipe(
@@ -82,49 +86,60 @@ const batchOptions = {
     Options.withDescription("The JSONL output: one line per input line, as results arrive.")
   ),
   resume: Options.boolean("resume").pipe(
-    Options.withDescription("Continue the run of this output after a crash or Ctrl-C (nothing is submitted twice).")
+    Options.withDescription(
+      "Continue the run of this output after a crash or Ctrl-C (nothing is submitted twice). Default: off."
+    )
   ),
   ordered: Options.boolean("ordered").pipe(
-    Options.withDescription("Write the output in input order (default: as results arrive).")
+    Options.withDescription("Write the output in input order. Default: off (as results arrive).")
   ),
   concurrency: Options.integer("concurrency").pipe(
-    Options.withDescription("Batch creates (of up to 250 inputs) in flight at once."),
+    Options.withDescription(
+      `Batch creates (of up to 250 inputs) in flight at once. Default: ${BatchJob.defaults.concurrency}.`
+    ),
     Options.withDefault(BatchJob.defaults.concurrency),
     atLeast("concurrency", 1)
   ),
   window: Options.integer("window").pipe(
-    Options.withDescription("Requests in flight at once (created, result not yet written)."),
+    Options.withDescription(
+      `Requests in flight at once (created, result not yet written). Default: ${
+        integer.format(BatchJob.defaults.window)
+      }.`
+    ),
     Options.withDefault(BatchJob.defaults.window),
     atLeast("window", 250, " (one chunk)")
   ),
   inputType: Options.choice("input-type", ["structured", "plain"]).pipe(
-    Options.withDescription("What the pipeline takes: JSON objects (structured) or strings (plain)."),
+    Options.withDescription(
+      "What the pipeline takes: JSON objects (structured) or strings (plain). Default: structured."
+    ),
     Options.withDefault("structured" as const)
   ),
   onInvalid: Options.choice("on-invalid", ["fail", "skip"]).pipe(
     Options.withDescription(
-      "A line that is not valid input: fail (report it, send nothing) or skip (write it as \"invalid\", run the rest)."
+      "A line that is not valid input: fail (report it, send nothing) or skip (write it as \"invalid\", run the " +
+        "rest). Default: fail."
     ),
     Options.withDefault("fail" as const)
   ),
   onUncertain: Options.choice("on-uncertain", ["fail", "resubmit"]).pipe(
     Options.withDescription(
       "Lines whose create may have been accepted, when the server cannot tell (no readable request_data): fail " +
-        "(stop; nothing created twice) or resubmit (create them again: never lost, perhaps run twice)."
+        "(stop; nothing created twice) or resubmit (create them again: never lost, perhaps run twice). Default: fail."
     ),
     Options.withDefault("fail" as const)
   ),
   keepCancelled: Options.boolean("keep-cancelled").pipe(
     Options.withDescription(
       "With --resume: write the lines whose requests were cancelled (by a Ctrl-C) as \"cancelled\" instead of " +
-        "running them again."
+        "running them again. Default: off."
     )
   ),
-  noProgress: Options.boolean("no-progress").pipe(Options.withDescription("Do not draw the progress on stderr.")),
+  noProgress: Options.boolean("no-progress").pipe(
+    Options.withDescription("Do not draw the progress on stderr. Default: off (drawn).")
+  ),
   ...connection
 }
-
-const integer = new Intl.NumberFormat("en-US")
 
 /**
  * What the process around the command wants to know of a run (see `Main.ts`).
@@ -200,32 +215,20 @@ export const batch = Command.make("batch", batchOptions, (options) =>
   )
 
 /**
- * The root command (the `emulator` command is handled by `main`, with the emulator's own parser).
+ * The root command: `batch` and `emulator`.
  *
  * @since 1.0.0
  * @category commands
  */
 export const root = Command.make("ubiops-effect").pipe(
   Command.withDescription(
-    "UbiOps pipeline requests from the command line. Also: `ubiops-effect emulator [options]` starts a local " +
-      "UbiOps emulator (see `ubiops-effect emulator --help`)."
+    "UbiOps pipeline requests from the command line: `batch` runs a JSONL file through a pipeline, `emulator` " +
+      "starts a local UbiOps emulator. `ubiops-effect <command> --help` describes each."
   ),
-  Command.withSubcommands([batch])
+  Command.withSubcommands([batch, EmulatorCommand.command])
 )
 
 const cli = Command.run(root, { name: "ubiops-effect", version: "0.1.0" })
-
-// loaded only when asked for: a batch run does not pay for the emulator's code
-const emulator = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
-  Effect.flatMap(
-    Effect.promise(() => import("@ubiops-effect/emulator/Command")),
-    (EmulatorCommand) =>
-      Either.match(EmulatorCommand.parse(args), {
-        onLeft: (error): Effect.Effect<void, unknown> =>
-          Effect.fail(new UsageError({ reason: `${error.reason}\n\n${EmulatorCommand.usage}` })),
-        onRight: EmulatorCommand.run
-      })
-  )
 
 /**
  * Runs the command line (`process.argv`: the first two entries are node and the script).
@@ -234,13 +237,12 @@ const emulator = (args: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
  * @category running
  */
 export const main = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
-  argv[2] === "emulator"
-    ? emulator(argv.slice(3))
-    : cli(argv).pipe(
-      Effect.provide(NodeContext.layer),
-      // the run reports what matters itself; `--log-level info` shows the libraries' logs too
-      Logger.withMinimumLogLevel(LogLevel.Warning)
-    )
+  cli(argv).pipe(
+    PlainConsole.withPlainConsole,
+    Effect.provide(NodeContext.layer),
+    // the run reports what matters itself; `--log-level info` shows the libraries' logs too
+    Logger.withMinimumLogLevel(LogLevel.Warning)
+  )
 
 /**
  * The process's exit code for the outcome of `main`: 0 done, 1 failed, 2 wrong usage or input, and
