@@ -35,7 +35,9 @@ import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as CheckpointStore from "./CheckpointStore.js"
 import * as InputFile from "./InputFile.js"
 import * as OutputFile from "./OutputFile.js"
+import * as ProgressLine from "./ProgressLine.js"
 import * as Reruns from "./Reruns.js"
+import type * as Waiting from "./Waiting.js"
 
 /**
  * @since 1.0.0
@@ -68,6 +70,8 @@ export interface Options {
   /** After a Ctrl-C, `--resume` runs again the lines whose requests were cancelled (default true); false writes
    * them as `cancelled`. */
   readonly rerunCancelled?: boolean | undefined
+  /** Says on the progress line what the run waits for (its `observeClient` must wrap the client's transport). */
+  readonly waiting?: Waiting.Waiting | undefined
   /** Called with the progress of each pass of the run when it starts. */
   readonly onProgress?: ((progress: Progress.Progress) => void) | undefined
   /** Where the run's messages go (default: standard error). */
@@ -320,6 +324,9 @@ export const run = (
     const path = yield* Path.Path
     const log = options.log ?? stderr
     const startedAt = yield* Clock.currentTimeMillis
+    // the progress line's clock is the wall clock (under a TestClock, tests draw no progress)
+    const jobStartedAt = Date.now()
+    const waiting = options.showProgress === false ? undefined : options.waiting
 
     const scan = yield* InputFile.scan(options.input, options.inputType)
     if (scan.invalid > 0 && options.onInvalid === "fail") {
@@ -390,7 +397,9 @@ export const run = (
         options.onProgress?.(progress)
         const renderer = options.showProgress === false
           ? undefined
-          : yield* Effect.forkScoped(Progress.render(progress))
+          : yield* Effect.forkScoped(
+            ProgressLine.render(progress, { startedAt: jobStartedAt, waiting: waiting?.describe })
+          )
         const inputs = wanted === undefined
           ? validLines(options)
           : Stream.filter(validLines(options), (line) => wanted.has(line.index))

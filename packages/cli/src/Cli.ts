@@ -35,6 +35,7 @@ import type * as Redacted from "effect/Redacted"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as BatchJob from "./BatchJob.js"
 import * as PlainConsole from "./PlainConsole.js"
+import * as Waiting from "./Waiting.js"
 
 /**
  * The command line is not usable as given (exit code 2).
@@ -188,7 +189,12 @@ export const batch = Command.make("batch", batchOptions, (options) =>
     if (token === undefined) {
       return yield* new UsageError({ reason: "no API token: set UBIOPS_API_TOKEN or pass --token" })
     }
-    const client = PipelineRequests.layer({ token, host: Option.getOrUndefined(options.host) }).pipe(
+    const waiting = Waiting.make()
+    const client = PipelineRequests.layer({
+      token,
+      host: Option.getOrUndefined(options.host),
+      transformClient: waiting.observeClient
+    }).pipe(
       // node:http with keep-alive: undici would cost some 20 MB of memory for a few calls a second
       Layer.provide(NodeHttpClient.layerWithoutAgent),
       Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
@@ -207,6 +213,7 @@ export const batch = Command.make("batch", batchOptions, (options) =>
       window: options.window,
       showProgress: !options.noProgress,
       rerunCancelled: !options.keepCancelled,
+      waiting,
       onProgress: Option.isSome(hooks) ? hooks.value.onProgress : undefined
     }).pipe(Effect.provide(client))
     yield* Console.error(describe(summary, options.output))
