@@ -484,7 +484,11 @@ export const run = (
       yield* runPass(passes[passes.length - 1], false)
     }).pipe(
       Effect.onInterrupt(() =>
-        reported ? Effect.void : log("interrupted before anything was sent: run again (with --resume if resuming)")
+        reported
+          ? Effect.void
+          : writtenByThisRun === 0 && submittedByThisRun === 0
+          ? log("interrupted before anything was sent: run again (with --resume if resuming)")
+          : log(interruptedMessage(options.output, writtenByThisRun, undefined))
       )
     )
     return {
