@@ -1,5 +1,5 @@
 /**
- * Ctrl-C as a terminal sends it: SIGINT to the whole process group of the command, through the bundled executable on
+ * The command as a process: Ctrl-C as a terminal sends it, SIGINT to the whole process group of the command, through the bundled executable on
  * plain `node` and through `pnpm ubiops-effect`, against the emulator's HTTP server on 127.0.0.1.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
@@ -124,5 +124,40 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
       assert.match(group.printed(), /quit at once \(second Ctrl-C\): up to [0-9,]+ requests .* may still be pending/)
       assert.include(group.printed(), "--resume")
       yield* Emulator.setFaults({})
+    }).pipe(Effect.scoped, Effect.provide(emulator)), 120_000)
+})
+
+describe("exit codes through `pnpm ubiops-effect`", () => {
+  it.live("0 done, 1 failed, 2 wrong usage: pnpm passes the command's own", () =>
+    Effect.gen(function*() {
+      const server = yield* EmulatorServer.EmulatorServer
+      const fs = yield* FileSystem.FileSystem
+      const directory = yield* tempDirectory
+      const input = `${directory}/in.jsonl`
+      yield* writeLines(input, Array.from({ length: 10 }, (_, n) => JSON.stringify({ n })))
+      const bin = yield* Effect.promise(bundledBin)
+      yield* fs.writeFileString(
+        `${directory}/package.json`,
+        JSON.stringify({ private: true, scripts: { "ubiops-effect": `node ${bin}` } })
+      )
+      const pnpm = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+        Effect.gen(function*() {
+          const group = yield* started(startGroup("npx", ["-y", "pnpm@12.4.2", "ubiops-effect", ...args], {
+            cwd: directory,
+            env
+          }))
+          return yield* Effect.promise(() => group.exited)
+        })
+      const args = (
+        output: string
+      ) => ["batch", "--project", "demo", "--pipeline", "echo", "--input", input, "--output", `${directory}/${output}`]
+      const connection = { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+
+      assert.strictEqual((yield* pnpm([...args("done.jsonl"), "--no-progress"], connection)).code, 0)
+      assert.strictEqual(
+        (yield* pnpm(args("failed.jsonl"), { ...connection, UBIOPS_API_TOKEN: "not-the-token" })).code,
+        1
+      )
+      assert.strictEqual((yield* pnpm([...args("usage.jsonl"), "--window", "1"], connection)).code, 2)
     }).pipe(Effect.scoped, Effect.provide(emulator)), 120_000)
 })
