@@ -1,6 +1,7 @@
 /**
- * The command as a process: Ctrl-C as a terminal sends it, SIGINT to the whole process group of the command, through the bundled executable on
- * plain `node` and through `pnpm ubiops-effect`, against the emulator's HTTP server on 127.0.0.1.
+ * The command as a process, bundled and run on plain `node` directly and through `pnpm ubiops-effect`, against the
+ * emulator's HTTP server on 127.0.0.1: Ctrl-C as a terminal sends it (SIGINT to the whole process group), and the
+ * exit codes.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as FileSystem from "@effect/platform/FileSystem"
