@@ -7,6 +7,9 @@
  *   pnpm bench --smoke      tiny sizes, a few seconds, no targets (CI)
  *   pnpm bench --only 5     some scenarios only (repeatable; written to bench/results/partial.json)
  *   pnpm bench --profile    CPU profiles of every client process, in bench/results/profiles/ (see profile.ts)
+ *
+ * Scenario 9 races the `ubiops-effect batch` command against the official Python client when UBIOPS_PY_SRC points at
+ * a checkout of github.com/UbiOps/client-library-python (Debian: python3-requests python3-dateutil python3-urllib3).
  */
 import { join } from "node:path"
 import { parseArgs } from "node:util"

@@ -35,6 +35,9 @@ import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as CheckpointStore from "./CheckpointStore.js"
 import * as InputFile from "./InputFile.js"
 import * as OutputFile from "./OutputFile.js"
+import * as ProgressLine from "./ProgressLine.js"
+import * as Reruns from "./Reruns.js"
+import type * as Waiting from "./Waiting.js"
 
 /**
  * @since 1.0.0
@@ -64,6 +67,13 @@ export interface Options {
   readonly onUncertain?: "fail" | "resubmit" | undefined
   /** Draw the progress on standard error (default true). */
   readonly showProgress?: boolean | undefined
+  /** After a Ctrl-C, `--resume` runs again the lines whose requests were cancelled (default true); false writes
+   * them as `cancelled`. */
+  readonly rerunCancelled?: boolean | undefined
+  /** Says on the progress line what the run waits for (its `observeClient` must wrap the client's transport). */
+  readonly waiting?: Waiting.Waiting | undefined
+  /** Called with the progress of each pass of the run when it starts. */
+  readonly onProgress?: ((progress: Progress.Progress) => void) | undefined
   /** Where the run's messages go (default: standard error). */
   readonly log?: ((message: string) => Effect.Effect<void>) | undefined
 }
@@ -196,7 +206,6 @@ interface RunIdentity {
 }
 
 const identityKey = "ubiops-effect-batch"
-const runKey = "run"
 
 const checkIdentity = (store: KeyValueStore.KeyValueStore, identity: RunIdentity, output: string) =>
   Effect.gen(function*() {
@@ -233,6 +242,28 @@ const validLines = (options: Options) =>
         }
       }
       return Effect.succeed(Chunk.unsafeFromArray(valid))
+    })
+  )
+
+const interruptedMessage = (output: string, written: number, interruption: Cancellation.Report | undefined) => {
+  const cancelled = interruption === undefined
+    ? "no request was outstanding"
+    : `${interruption.cancelled} of ${interruption.outstanding} outstanding requests cancelled on the server` +
+      (interruption.alreadyFinished > 0 ? `, ${interruption.alreadyFinished} had already finished` : "") +
+      (interruption.failedToCancel > 0 ? `, ${interruption.failedToCancel} failed to cancel` : "") +
+      (interruption.unknownCreates > 0
+        ? `, ${interruption.unknownCreates} lines whose create did not answer in time may have requests running`
+        : "")
+  return `interrupted: ${written} lines written to ${output} by this run; ${cancelled}. ` +
+    "Run again with --resume to finish (lines whose requests were cancelled are run again)."
+}
+
+/** The indices of the valid lines that have no output line. */
+const unwrittenLines = (options: Options, written: OutputFile.WrittenIndices) =>
+  InputFile.lines(options.input, options.inputType).pipe(
+    Stream.runFold([] as Array<number>, (missing, line) => {
+      if (line._tag === "Valid" && !written.has(line.index)) missing.push(line.index)
+      return missing
     })
   )
 
@@ -293,6 +324,9 @@ export const run = (
     const path = yield* Path.Path
     const log = options.log ?? stderr
     const startedAt = yield* Clock.currentTimeMillis
+    // the progress line's clock is the wall clock (under a TestClock, tests draw no progress)
+    const jobStartedAt = Date.now()
+    const waiting = options.showProgress === false ? undefined : options.waiting
 
     const scan = yield* InputFile.scan(options.input, options.inputType)
     if (scan.invalid > 0 && options.onInvalid === "fail") {
@@ -334,81 +368,135 @@ export const run = (
       inputType: options.inputType
     }, options.output)
 
-    const validAlreadyWritten = alreadyWritten - recovered.counts.invalid
-    const progress = yield* Progress.make({ total: Math.max(0, scan.valid - validAlreadyWritten) })
-    const renderer = options.showProgress === false
-      ? undefined
-      : yield* Effect.forkScoped(Progress.render(progress))
-
-    let interruption: Cancellation.Report | undefined
-    const results = Batch.run(linePipeline(options.target), validLines(options), {
-      checkpoint: { store, key: runKey },
-      order: options.ordered ? "input" : "completion",
-      concurrency: options.concurrency ?? defaults.concurrency,
-      window: options.window ?? defaults.window,
-      reconcile: { onUncertain: options.onUncertain ?? "fail" },
-      progress,
-      onInterrupted: (report) =>
-        Effect.sync(() => {
-          interruption = report
-        })
-    }).pipe(
-      Stream.catchTag("UncertainCreate", (error) =>
-        Stream.fromEffect(
-          Effect.flatMap(
-            lineIndices(options, error.indices),
-            (indices) => new UncertainLines({ path: options.input, indices, unreadable: error.unreadable })
-          )
-        ))
-    )
-
     const counts = { ...recovered.counts }
-    let written = 0
+    const written = recovered.written
+    let writtenByThisRun = 0
+    let submittedByThisRun = 0
     // A first run that stopped before anything was created or written (a wrong pipeline name, a bad token) leaves
     // nothing behind, so that it can be run again as it is, or corrected.
     yield* Effect.addFinalizer((exit) =>
       Effect.gen(function*() {
-        if (exit._tag === "Success" || !startsAfresh || written > 0) return
-        if ((yield* SubscriptionRef.get(progress)).submitted > 0) return
+        if (exit._tag === "Success" || !startsAfresh || writtenByThisRun > 0 || submittedByThisRun > 0) return
         yield* Effect.ignore(fs.remove(options.output))
         yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
       })
     )
     const append = yield* OutputFile.appender(options.output)
-    yield* outputLines(results, invalidLines(options), options.ordered).pipe(
-      Stream.runForEachChunk((chunk) => {
-        const fresh: Array<OutputFile.OutputLine> = []
-        for (const line of chunk) {
-          if (recovered.written.add(line.index)) {
-            fresh.push(line)
-            counts[line.status]++
-          }
-        }
-        written += fresh.length
-        return append(fresh)
-      }),
-      Effect.onInterrupt(() =>
-        Effect.suspend(() => {
-          const cancelled = interruption === undefined
-            ? "no request was outstanding"
-            : `${interruption.cancelled} of ${interruption.outstanding} outstanding requests cancelled on the server` +
-              (interruption.alreadyFinished > 0 ? `, ${interruption.alreadyFinished} had already finished` : "") +
-              (interruption.failedToCancel > 0 ? `, ${interruption.failedToCancel} failed to cancel` : "")
-          return log(
-            `interrupted: ${written} lines written to ${options.output} by this run; ${cancelled}. ` +
-              "Run again with --resume to continue (cancelled requests are written as \"cancelled\")."
+    let reported = false
+
+    /** One `Batch.run` over the lines of `pass`; its lines whose requests were cancelled are left unwritten when
+     * `rerunCancelled`. Returns how many were. */
+    const runPass = (pass: Reruns.Pass, rerunCancelled: boolean) =>
+      Effect.gen(function*() {
+        const wanted = pass.indices === null ? undefined : new Set(pass.indices)
+        const isFirst = pass.indices === null
+        const lines = wanted === undefined
+          ? scan.valid - (written.size - counts.invalid)
+          : pass.indices!.filter((index) => !written.has(index)).length
+        const progress = yield* Progress.make({ total: Math.max(0, lines) })
+        options.onProgress?.(progress)
+        const renderer = options.showProgress === false
+          ? undefined
+          : yield* Effect.forkScoped(
+            ProgressLine.render(progress, { startedAt: jobStartedAt, waiting: waiting?.describe })
+          )
+        const inputs = wanted === undefined
+          ? validLines(options)
+          : Stream.filter(validLines(options), (line) => wanted.has(line.index))
+
+        let interruption: Cancellation.Report | undefined
+        let skipped = 0
+        const results = Batch.run(linePipeline(options.target), inputs, {
+          checkpoint: { store, key: pass.key },
+          order: options.ordered ? "input" : "completion",
+          concurrency: options.concurrency ?? defaults.concurrency,
+          window: options.window ?? defaults.window,
+          reconcile: { onUncertain: options.onUncertain ?? "fail" },
+          progress,
+          onInterrupted: (report) =>
+            Effect.sync(() => {
+              interruption = report
+            })
+        }).pipe(
+          Stream.catchTag("UncertainCreate", (error) =>
+            Stream.fromEffect(
+              Effect.flatMap(
+                lineIndices(options, error.indices),
+                (indices) => new UncertainLines({ path: options.input, indices, unreadable: error.unreadable })
+              )
+            ))
+        )
+        /** The renderer draws its last line (once, when the run's progress is final) before anything else is said. */
+        const rendered = Effect.suspend(() => {
+          if (renderer === undefined) return Effect.void
+          return Effect.flatMap(
+            SubscriptionRef.get(progress),
+            (snapshot) =>
+              Progress.isDone(snapshot)
+                ? Effect.ignore(Effect.timeout(Fiber.join(renderer), "1 second"))
+                : Fiber.interrupt(renderer)
           )
         })
+        yield* outputLines(results, isFirst ? invalidLines(options) : Stream.empty, options.ordered).pipe(
+          Stream.runForEachChunk((chunk) => {
+            const fresh: Array<OutputFile.OutputLine> = []
+            for (const line of chunk) {
+              if (rerunCancelled && line.status === "cancelled") skipped++
+              else if (written.add(line.index)) {
+                fresh.push(line)
+                counts[line.status]++
+              }
+            }
+            writtenByThisRun += fresh.length
+            return append(fresh)
+          }),
+          Effect.ensuring(Effect.map(SubscriptionRef.get(progress), (snapshot) => {
+            submittedByThisRun += snapshot.submitted
+          })),
+          Effect.onInterrupt(() =>
+            Effect.zipRight(
+              rendered,
+              Effect.suspend(() => {
+                reported = true
+                return log(interruptedMessage(options.output, writtenByThisRun, interruption))
+              })
+            )
+          )
+        )
+        yield* rendered
+        return skipped
+      })
+
+    // Passes of earlier runs come first; their cancelled requests were cancelled by a Ctrl-C (or on the server):
+    // their lines are run again in a new pass, unless `rerunCancelled` is false.
+    const rerun = options.rerunCancelled ?? true
+    let passes = yield* Reruns.read(store)
+    const earlier = startsAfresh ? 0 : passes.length
+    yield* Effect.gen(function*() {
+      for (let index = 0; index < passes.length; index++) {
+        yield* runPass(passes[index], rerun && index < earlier)
+      }
+      if (!rerun || earlier === 0) return
+      const missing = yield* unwrittenLines(options, written)
+      if (missing.length === 0) return
+      yield* log(`running again ${missing.length} lines whose requests were cancelled`)
+      passes = yield* Reruns.append(store, passes, missing)
+      yield* runPass(passes[passes.length - 1], false)
+    }).pipe(
+      Effect.onInterrupt(() =>
+        reported
+          ? Effect.void
+          : writtenByThisRun === 0 && submittedByThisRun === 0
+          ? log("interrupted before anything was sent: run again (with --resume if resuming)")
+          : log(interruptedMessage(options.output, writtenByThisRun, undefined))
       )
     )
-    // the run is over: the renderer draws its last line (once) and ends
-    if (renderer !== undefined) yield* Fiber.join(renderer)
     return {
       lines: scan.lines,
       blank: scan.blank,
       counts,
       alreadyWritten,
-      written,
+      written: writtenByThisRun,
       elapsedMillis: (yield* Clock.currentTimeMillis) - startedAt
     }
   }))

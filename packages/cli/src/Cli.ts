@@ -19,19 +19,23 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as EmulatorCommand from "@ubiops-effect/emulator/Command"
+import * as Progress from "@ubiops-effect/stream/Progress"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as BatchJob from "./BatchJob.js"
+import * as PlainConsole from "./PlainConsole.js"
+import * as Waiting from "./Waiting.js"
 
 /**
  * The command line is not usable as given (exit code 2).
@@ -45,6 +49,8 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
   }
 }
 
+const integer = new Intl.NumberFormat("en-US")
+
 const atLeast = (name: string, min: number, why = "") => (options: Options.Options<number>) =>
   Options.mapEffect(options, (value) =>
     value >= min
@@ -53,12 +59,12 @@ const atLeast = (name: string, min: number, why = "") => (options: Options.Optio
 
 const connection = {
   host: Options.text("host").pipe(
-    Options.withDescription("The API host (default: UBIOPS_API_HOST, else https://api.ubiops.com/v2.1)."),
+    Options.withDescription("The API host. Default: UBIOPS_API_HOST, else https://api.ubiops.com/v2.1."),
     Options.optional,
     Options.withFallbackConfig(Config.option(Config.string("UBIOPS_API_HOST")))
   ),
   token: Options.redacted("token").pipe(
-    Options.withDescription("The API token (default: UBIOPS_API_TOKEN); never printed."),
+    Options.withDescription("The API token (with or without \"Token \"); never printed. Default: UBIOPS_API_TOKEN."),
     Options.optional,
     Options.withFallbackConfig(Config.option(Config.redacted("UBIOPS_API_TOKEN")))
   )
@@ -67,8 +73,9 @@ const connection = {
 const batchOptions = {
   project: Options.text("project").pipe(Options.withDescription("The UbiOps project.")),
   pipeline: Options.text("pipeline").pipe(Options.withDescription("The pipeline.")),
-  version: Options.text("version").pipe(
-    Options.withDescription("The pipeline version (default: the pipeline's default version)."),
+  // not `--version`: that one shows the command's own version
+  version: Options.text("pipeline-version").pipe(
+    Options.withDescription("The pipeline version. Default: the pipeline's default version."),
     Options.optional
   ),
   input: Options.file("input", { exists: "yes" }).pipe(
@@ -80,43 +87,85 @@ const batchOptions = {
     Options.withDescription("The JSONL output: one line per input line, as results arrive.")
   ),
   resume: Options.boolean("resume").pipe(
-    Options.withDescription("Continue the run of this output after a crash or Ctrl-C (nothing is submitted twice).")
+    Options.withDescription(
+      "Continue the run of this output after a crash or Ctrl-C (nothing is submitted twice). Default: off."
+    )
   ),
   ordered: Options.boolean("ordered").pipe(
-    Options.withDescription("Write the output in input order (default: as results arrive).")
+    Options.withDescription("Write the output in input order. Default: off (as results arrive).")
   ),
   concurrency: Options.integer("concurrency").pipe(
-    Options.withDescription("Batch creates (of up to 250 inputs) in flight at once."),
+    Options.withDescription(
+      `Batch creates (of up to 250 inputs) in flight at once. Default: ${BatchJob.defaults.concurrency}.`
+    ),
     Options.withDefault(BatchJob.defaults.concurrency),
     atLeast("concurrency", 1)
   ),
   window: Options.integer("window").pipe(
-    Options.withDescription("Requests in flight at once (created, result not yet written)."),
+    Options.withDescription(
+      `Requests in flight at once (created, result not yet written). Default: ${
+        integer.format(BatchJob.defaults.window)
+      }.`
+    ),
     Options.withDefault(BatchJob.defaults.window),
     atLeast("window", 250, " (one chunk)")
   ),
   inputType: Options.choice("input-type", ["structured", "plain"]).pipe(
-    Options.withDescription("What the pipeline takes: JSON objects (structured) or strings (plain)."),
+    Options.withDescription(
+      "What the pipeline takes: JSON objects (structured) or strings (plain). Default: structured."
+    ),
     Options.withDefault("structured" as const)
   ),
   onInvalid: Options.choice("on-invalid", ["fail", "skip"]).pipe(
     Options.withDescription(
-      "A line that is not valid input: fail (report it, send nothing) or skip (write it as \"invalid\", run the rest)."
+      "A line that is not valid input: fail (report it, send nothing) or skip (write it as \"invalid\", run the " +
+        "rest). Default: fail."
     ),
     Options.withDefault("fail" as const)
   ),
   onUncertain: Options.choice("on-uncertain", ["fail", "resubmit"]).pipe(
     Options.withDescription(
       "Lines whose create may have been accepted, when the server cannot tell (no readable request_data): fail " +
-        "(stop; nothing created twice) or resubmit (create them again: never lost, perhaps run twice)."
+        "(stop; nothing created twice) or resubmit (create them again: never lost, perhaps run twice). Default: fail."
     ),
     Options.withDefault("fail" as const)
   ),
-  noProgress: Options.boolean("no-progress").pipe(Options.withDescription("Do not draw the progress on stderr.")),
+  keepCancelled: Options.boolean("keep-cancelled").pipe(
+    Options.withDescription(
+      "With --resume: write the lines whose requests were cancelled (by a Ctrl-C) as \"cancelled\" instead of " +
+        "running them again. Default: off."
+    )
+  ),
+  noProgress: Options.boolean("no-progress").pipe(
+    Options.withDescription("Do not draw the progress on stderr. Default: off (drawn).")
+  ),
   ...connection
 }
 
-const integer = new Intl.NumberFormat("en-US")
+/**
+ * What the process around the command wants to know of a run (see `Main.ts`).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export class Hooks extends Context.Tag("@ubiops-effect/cli/Cli/Hooks")<Hooks, {
+  /** The progress of a batch run, once it starts. */
+  readonly onProgress: (progress: Progress.Progress) => void
+}>() {}
+
+/**
+ * What quitting now would leave on the server, by the progress of the run.
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const leftBehind = (progress: Progress.Progress): string | undefined => {
+  const snapshot = Effect.runSync(SubscriptionRef.get(progress))
+  const unfinished = snapshot.submitted - Progress.finished(snapshot)
+  if (unfinished <= 0) return undefined
+  return `up to ${integer.format(unfinished)} requests created by this run may still be pending or running on the ` +
+    "server. Run again with --resume to collect them (their results are written as they finish)"
+}
 
 const describe = (summary: BatchJob.Summary, output: string): string => {
   const { counts } = summary
@@ -140,9 +189,17 @@ export const batch = Command.make("batch", batchOptions, (options) =>
     if (token === undefined) {
       return yield* new UsageError({ reason: "no API token: set UBIOPS_API_TOKEN or pass --token" })
     }
-    const client = PipelineRequests.layer({ token, host: Option.getOrUndefined(options.host) }).pipe(
-      Layer.provide(NodeHttpClient.layerUndici)
+    const waiting = Waiting.make()
+    const client = PipelineRequests.layer({
+      token,
+      host: Option.getOrUndefined(options.host),
+      transformClient: waiting.observeClient
+    }).pipe(
+      // node:http with keep-alive: undici would cost some 20 MB of memory for a few calls a second
+      Layer.provide(NodeHttpClient.layerWithoutAgent),
+      Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
     )
+    const hooks = yield* Effect.serviceOption(Hooks)
     const summary = yield* BatchJob.run({
       target: { project: options.project, pipeline: options.pipeline, version: Option.getOrUndefined(options.version) },
       input: options.input,
@@ -154,7 +211,10 @@ export const batch = Command.make("batch", batchOptions, (options) =>
       ordered: options.ordered,
       concurrency: options.concurrency,
       window: options.window,
-      showProgress: !options.noProgress
+      showProgress: !options.noProgress,
+      rerunCancelled: !options.keepCancelled,
+      waiting,
+      onProgress: Option.isSome(hooks) ? hooks.value.onProgress : undefined
     }).pipe(Effect.provide(client))
     yield* Console.error(describe(summary, options.output))
   })).pipe(
@@ -162,26 +222,20 @@ export const batch = Command.make("batch", batchOptions, (options) =>
   )
 
 /**
- * The root command (the `emulator` command is handled by `main`, with the emulator's own parser).
+ * The root command: `batch` and `emulator`.
  *
  * @since 1.0.0
  * @category commands
  */
 export const root = Command.make("ubiops-effect").pipe(
   Command.withDescription(
-    "UbiOps pipeline requests from the command line. Also: `ubiops-effect emulator [options]` starts a local " +
-      "UbiOps emulator (see `ubiops-effect emulator --help`)."
+    "UbiOps pipeline requests from the command line: `batch` runs a JSONL file through a pipeline, `emulator` " +
+      "starts a local UbiOps emulator. `ubiops-effect <command> --help` describes each."
   ),
-  Command.withSubcommands([batch])
+  Command.withSubcommands([batch, EmulatorCommand.command])
 )
 
 const cli = Command.run(root, { name: "ubiops-effect", version: "0.1.0" })
-
-const emulator = (args: ReadonlyArray<string>) =>
-  Either.match(EmulatorCommand.parse(args), {
-    onLeft: (error) => Effect.fail(new UsageError({ reason: `${error.reason}\n\n${EmulatorCommand.usage}` })),
-    onRight: EmulatorCommand.run
-  })
 
 /**
  * Runs the command line (`process.argv`: the first two entries are node and the script).
@@ -190,13 +244,12 @@ const emulator = (args: ReadonlyArray<string>) =>
  * @category running
  */
 export const main = (argv: ReadonlyArray<string>): Effect.Effect<void, unknown> =>
-  argv[2] === "emulator"
-    ? emulator(argv.slice(3))
-    : cli(argv).pipe(
-      Effect.provide(NodeContext.layer),
-      // the run reports what matters itself; `--log-level info` shows the libraries' logs too
-      Logger.withMinimumLogLevel(LogLevel.Warning)
-    )
+  cli(argv).pipe(
+    PlainConsole.withPlainConsole,
+    Effect.provide(NodeContext.layer),
+    // the run reports what matters itself; `--log-level info` shows the libraries' logs too
+    Logger.withMinimumLogLevel(LogLevel.Warning)
+  )
 
 /**
  * The process's exit code for the outcome of `main`: 0 done, 1 failed, 2 wrong usage or input, and

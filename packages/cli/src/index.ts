@@ -26,3 +26,18 @@ export * as InputFile from "./InputFile.js"
  * @since 1.0.0
  */
 export * as OutputFile from "./OutputFile.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as ProgressLine from "./ProgressLine.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Signals from "./Signals.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Waiting from "./Waiting.js"

@@ -77,42 +77,66 @@ describe("ubiops-effect batch", () => {
     120_000
   )
 
+  const interruptedRun = Effect.gen(function*() {
+    const directory = yield* tempDirectory
+    const input = `${directory}/in.jsonl`
+    const output = `${directory}/out.jsonl`
+    // the sleep pipeline has 4 workers: 200 inputs of 0.2 s take 10 s
+    yield* writeLines(input, Array.from({ length: 200 }, (_, n) => JSON.stringify({ seconds: 0.2, n })))
+    const args = ["batch", "--project", "demo", "--pipeline", "sleep", "--input", input, "--output", output]
+    const env = yield* connection
+
+    const first = yield* start(args, env)
+    yield* waitForLines(output, 8)
+    yield* first.process.kill("SIGINT")
+    const code = yield* Effect.orDie(first.process.exitCode).pipe(Effect.timeout("15 seconds"))
+    assert.strictEqual(code, 130)
+    yield* Effect.sleep("200 millis")
+    assert.match(first.printed(), /interrupted: \d+ lines written .* \d+ of \d+ outstanding requests cancelled on the/)
+    const stats = yield* Emulator.stats
+    assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0, "nothing left queued or running")
+    assert.isAbove(stats.statuses.cancelled, 100)
+    return { args, env, output, cancelled: stats.statuses.cancelled }
+  })
+
   it.live(
-    "on Ctrl-C cancels on the server what is still queued, says so, and resumes with those as cancelled",
+    "on Ctrl-C cancels on the server what is still queued, says so, and --resume runs those lines again",
     () =>
       Effect.gen(function*() {
-        const directory = yield* tempDirectory
-        const input = `${directory}/in.jsonl`
-        const output = `${directory}/out.jsonl`
-        // the sleep pipeline has 4 workers: 200 inputs of 0.2 s take 10 s
-        yield* writeLines(input, Array.from({ length: 200 }, (_, n) => JSON.stringify({ seconds: 0.2, n })))
-        const args = ["batch", "--project", "demo", "--pipeline", "sleep", "--input", input, "--output", output]
-        const env = yield* connection
-
-        const first = yield* start(args, env)
-        yield* waitForLines(output, 8)
-        yield* first.process.kill("SIGINT")
-        const code = yield* Effect.orDie(first.process.exitCode).pipe(Effect.timeout("15 seconds"))
-        assert.strictEqual(code, 130)
-        yield* Effect.sleep("50 millis")
-        // Requests that finish while the cancel is on its way are reported as finished, not as cancelled.
-        const report =
-          /interrupted: \d+ lines written .* (\d+) of (\d+) outstanding requests cancelled on the server(?:, (\d+) had already finished)?/
-            .exec(first.printed())
-        assert.isNotNull(report, first.printed())
-        assert.strictEqual(Number(report![1]) + Number(report![3] ?? 0), Number(report![2]), first.printed())
-        const stats = yield* Emulator.stats
-        assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0, "nothing left queued or running")
-        assert.isAbove(stats.statuses.cancelled, 100)
-
+        const { args, cancelled, env, output } = yield* interruptedRun
         const second = yield* run([...args, "--resume"], env)
+        assert.strictEqual(second.code, 0, second.printed)
+        assert.include(second.printed, `running again ${cancelled} lines whose requests were cancelled`)
+        const lines = yield* readOutput(output)
+        assert.strictEqual(lines.length, 200)
+        assert.strictEqual(new Set(lines.map((line) => line.index)).size, 200)
+        for (const line of lines) {
+          assert.strictEqual(line.status, "completed")
+          assert.deepStrictEqual(line.result, { seconds: 0.2, n: line.index })
+        }
+        assert.strictEqual((yield* Emulator.stats).created.total, 200 + cancelled, "only the cancelled ones again")
+
+        const third = yield* run([...args, "--resume"], env)
+        assert.strictEqual(third.code, 0, third.printed)
+        assert.strictEqual((yield* readOutput(output)).length, 200)
+        assert.strictEqual((yield* Emulator.stats).created.total, 200 + cancelled, "a finished job sends nothing")
+      }).pipe(Effect.scoped, Effect.provide(emulator())),
+    60_000
+  )
+
+  it.live(
+    "--resume --keep-cancelled writes the lines whose requests a Ctrl-C cancelled as cancelled",
+    () =>
+      Effect.gen(function*() {
+        const { args, cancelled, env, output } = yield* interruptedRun
+        const second = yield* run([...args, "--resume", "--keep-cancelled"], env)
         assert.strictEqual(second.code, 0, second.printed)
         const lines = yield* readOutput(output)
         assert.strictEqual(lines.length, 200)
         assert.strictEqual(new Set(lines.map((line) => line.index)).size, 200)
-        const cancelled = lines.filter((line) => line.status === "cancelled")
-        assert.strictEqual(cancelled.length, stats.statuses.cancelled)
-        assert.strictEqual(cancelled[0].error, "the request was cancelled")
+        const cancelledLines = lines.filter((line) => line.status === "cancelled")
+        assert.strictEqual(cancelledLines.length, cancelled)
+        assert.strictEqual(cancelledLines[0].error, "the request was cancelled")
         assert.strictEqual((yield* Emulator.stats).created.total, 200)
       }).pipe(Effect.scoped, Effect.provide(emulator())),
     60_000

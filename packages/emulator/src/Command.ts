@@ -1,6 +1,7 @@
 /**
- * The `pnpm emulator` command: starts the emulator's HTTP server, prints its base URL and token, and runs
- * until interrupted (Ctrl-C).
+ * The `pnpm emulator` command (also `ubiops-effect emulator`): starts the emulator's HTTP server, prints its base
+ * URL and token, and runs until interrupted (Ctrl-C). Its command line is built with `@effect/cli`, as the batch
+ * command's is; `--help` lists every option with its default.
  *
  * ```
  * pnpm emulator [--port 8080] [--host 127.0.0.1] [--token T] [--config pipelines.json] [--no-demo]
@@ -9,49 +10,29 @@
  *               [--drop-before P] [--drop-after P]
  * ```
  *
+ * The server's modules are loaded when the command runs, so that a program that only lists the command (the
+ * `ubiops-effect` root command) does not load them.
+ *
  * @since 1.0.0
  */
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as CliCommand from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { parseArgs } from "node:util"
-import * as ConfigFile from "./ConfigFile.js"
-import * as Demo from "./Demo.js"
-import { type EmulatorOptions, generateToken, layer as emulatorLayer } from "./Emulator.js"
-import * as EmulatorServer from "./EmulatorServer.js"
+import type * as ConfigFile from "./ConfigFile.js"
+import type { EmulatorOptions } from "./Emulator.js"
 import * as Faults from "./Faults.js"
-import { versionsOf } from "./PipelineDefinition.js"
-
-/**
- * @since 1.0.0
- * @category constants
- */
-export const usage = `Usage: pnpm emulator [options]
-
-A local emulator of the UbiOps pipeline-requests API (http://HOST:PORT/v2.1).
-
-Options:
-  --port N                 port to listen on (default 8080; 0 picks a free port)
-  --host HOST              interface to listen on (default 127.0.0.1)
-  --token T                the API token clients must send (default: a random one, printed)
-  --config FILE            JSON file with more projects and pipelines (see the README)
-  --no-demo                do not serve the built-in project "demo"
-  --max-finished N         keep at most N finished requests, dropping the oldest (default 1000000)
-  --max-body-bytes N       refuse larger request bodies with 413 (default 16777216)
-Faults (also settable at run time with POST /_emulator/faults):
-  --seed N                 make the random faults reproducible
-  --rate-limit N           at most N calls per minute (429 beyond)
-  --error-rate STATUS=P    answer a share P of the calls with STATUS (repeatable)
-  --latency MIN,MAX        delay every call by MIN to MAX milliseconds
-  --drop-before P          drop the connection of a share P of creates before storing them
-  --drop-after P           drop the connection of a share P of creates after storing them
-  --help                   show this help
-`
 
 /**
  * The command line is not valid.
@@ -72,7 +53,6 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
  * @category models
  */
 export interface Arguments {
-  readonly help: boolean
   readonly port: number
   readonly host: string
   readonly token: string | undefined
@@ -83,101 +63,174 @@ export interface Arguments {
   readonly faults: Faults.FaultSettings
 }
 
-const integer = (name: string, value: string | undefined, min: number): number | undefined => {
-  if (value === undefined) return undefined
-  const number = Number(value)
-  if (!Number.isInteger(number) || number < min) {
-    throw new UsageError({ reason: `--${name} must be an integer of at least ${min}, got "${value}"` })
-  }
-  return number
+/**
+ * @since 1.0.0
+ * @category constants
+ */
+export const defaults = { port: 8080, host: "127.0.0.1" } as const
+
+const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
+
+/** A number option whose errors name the option (`@effect/cli`'s own say "'x' is not a integer"). */
+const numberOption = (name: string, description: string, kind: "integer" | "number", min = Number.NEGATIVE_INFINITY) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.withPseudoName(kind === "integer" ? "N" : "P"),
+    Options.optional,
+    Options.mapEffect(Option.match({
+      onNone: () => Effect.succeed(undefined),
+      onSome: (text) => {
+        const value = text.trim() === "" ? Number.NaN : Number(text)
+        if (kind === "number") {
+          return Number.isFinite(value)
+            ? Effect.succeed(value)
+            : Effect.fail(invalid(`--${name} must be a number, got "${text}"`))
+        }
+        return Number.isInteger(value) && value >= min
+          ? Effect.succeed(value)
+          : Effect.fail(invalid(`--${name} must be an integer of at least ${min}, got "${text}"`))
+      }
+    }))
+  )
+
+const optionalInteger = (name: string, min: number, description: string) =>
+  numberOption(name, description, "integer", min)
+
+const optionalFloat = (name: string, description: string) => numberOption(name, description, "number")
+
+const errorRate = (entry: string) => {
+  const match = /^(\d{3})=(.+)$/.exec(entry)
+  const rate = match === null ? Number.NaN : Number(match[2])
+  return match === null || !Number.isFinite(rate)
+    ? Either.left(`--error-rate must be STATUS=RATE (500=0.03), got "${entry}"`)
+    : Either.right([match[1], rate] as const)
 }
 
-const number = (name: string, value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined
-  const parsed = Number(value)
-  if (value.trim() === "" || !Number.isFinite(parsed)) {
-    throw new UsageError({ reason: `--${name} must be a number, got "${value}"` })
+const latency = (text: string): Either.Either<readonly [number, number], string> => {
+  const parts = text.split(",").map((part) => part.trim() === "" ? Number.NaN : Number(part))
+  if (parts.length > 2 || parts.some((part) => !Number.isFinite(part))) {
+    return Either.left(`--latency must be MIN,MAX or one number of milliseconds, got "${text}"`)
   }
-  return parsed
+  return Either.right([parts[0], parts[1] ?? parts[0]])
 }
+
+const faults = Options.all({
+  seed: optionalInteger(
+    "seed",
+    Number.MIN_SAFE_INTEGER,
+    "Makes the random faults reproducible. Default: none (a new sequence each run)."
+  ),
+  rateLimitPerMinute: optionalInteger("rate-limit", 1, "At most N calls per minute (429 beyond). Default: no limit."),
+  errorRates: Options.text("error-rate").pipe(
+    Options.withDescription(
+      "Answers a share P of the calls with STATUS (STATUS=P, e.g. 500=0.03; repeatable). Default: none."
+    ),
+    Options.repeated,
+    Options.mapEffect((entries) => {
+      const rates: Record<string, number> = {}
+      for (const entry of entries) {
+        const parsed = errorRate(entry)
+        if (Either.isLeft(parsed)) return Effect.fail(invalid(parsed.left))
+        rates[parsed.right[0]] = parsed.right[1]
+      }
+      return Effect.succeed(entries.length > 0 ? rates : undefined)
+    })
+  ),
+  latencyMs: Options.text("latency").pipe(
+    Options.withDescription("Delays every call by MIN to MAX milliseconds (MIN,MAX or one number). Default: none."),
+    Options.optional,
+    Options.mapEffect(Option.match({
+      onNone: () => Effect.succeed(undefined),
+      onSome: (text) => Either.match(latency(text), { onLeft: (m) => Effect.fail(invalid(m)), onRight: Effect.succeed })
+    }))
+  ),
+  dropBeforeAccept: optionalFloat(
+    "drop-before",
+    "Drops the connection of a share P of creates before storing them. Default: 0."
+  ),
+  dropAfterAccept: optionalFloat(
+    "drop-after",
+    "Drops the connection of a share P of creates after storing them. Default: 0."
+  )
+}).pipe(
+  Options.mapEffect((candidate) =>
+    Either.match(
+      Schema.decodeUnknownEither(Faults.FaultSettings)(
+        Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined))
+      ),
+      {
+        onLeft: (error) => Effect.fail(invalid(`invalid faults: ${ParseResult.TreeFormatter.formatErrorSync(error)}`)),
+        onRight: Effect.succeed
+      }
+    )
+  )
+)
 
 /**
- * Reads the command line (without the `node script` part).
+ * The options of the command.
+ *
+ * @since 1.0.0
+ * @category options
+ */
+export const options = {
+  port: optionalInteger("port", 0, `The port to listen on (0 picks a free port). Default: ${defaults.port}.`).pipe(
+    Options.map((port) => port ?? defaults.port)
+  ),
+  host: Options.text("host").pipe(
+    Options.withDescription(`The interface to listen on. Default: ${defaults.host}.`),
+    Options.withDefault(defaults.host)
+  ),
+  token: Options.text("token").pipe(
+    Options.withDescription("The API token clients must send. Default: a random one, printed."),
+    Options.optional,
+    Options.mapEffect(Option.match({
+      onNone: () => Effect.succeed(undefined),
+      onSome: (token) =>
+        token.trim() === "" || /\s/.test(token)
+          ? Effect.fail(invalid("--token must not be empty or contain spaces"))
+          : Effect.succeed(token)
+    }))
+  ),
+  config: Options.text("config").pipe(
+    Options.withDescription("A JSON file with more projects and pipelines (see the README). Default: none."),
+    Options.optional,
+    Options.map(Option.getOrUndefined)
+  ),
+  demo: Options.boolean("no-demo").pipe(
+    Options.withDescription("Do not serve the built-in project \"demo\". Default: served."),
+    Options.map((noDemo) => !noDemo)
+  ),
+  maxFinishedRequests: optionalInteger(
+    "max-finished",
+    0,
+    "Keeps at most N finished requests, dropping the oldest. Default: 1000000."
+  ),
+  maxBodyBytes: optionalInteger("max-body-bytes", 1, "Refuses larger request bodies with 413. Default: 16777216."),
+  faults
+}
+
+const plainText = (error: ValidationError.ValidationError): string =>
+  ("error" in error ? HelpDoc.toAnsiText(error.error) : String(error)).replace(/\u001b\[[0-9;]*m/g, "").trim()
+
+/**
+ * Reads the command line (the arguments after the command's name) as the command does, without running it.
  *
  * @since 1.0.0
  * @category constructors
  */
-export const parse = (argv: ReadonlyArray<string>): Either.Either<Arguments, UsageError> => {
-  try {
-    const { values } = parseArgs({
-      args: [...argv].filter((arg) => arg !== "--"),
-      strict: true,
-      options: {
-        help: { type: "boolean", default: false },
-        port: { type: "string" },
-        host: { type: "string" },
-        token: { type: "string" },
-        config: { type: "string" },
-        "no-demo": { type: "boolean", default: false },
-        "max-finished": { type: "string" },
-        "max-body-bytes": { type: "string" },
-        seed: { type: "string" },
-        "rate-limit": { type: "string" },
-        "error-rate": { type: "string", multiple: true },
-        latency: { type: "string" },
-        "drop-before": { type: "string" },
-        "drop-after": { type: "string" }
-      }
-    })
-    const errorRates: Record<string, number> = {}
-    for (const entry of values["error-rate"] ?? []) {
-      const match = /^(\d{3})=(.+)$/.exec(entry)
-      if (match === null) {
-        throw new UsageError({ reason: `--error-rate must be STATUS=RATE (500=0.03), got "${entry}"` })
-      }
-      errorRates[match[1]] = number("error-rate", match[2])!
-    }
-    let latencyMs: readonly [number, number] | undefined
-    if (values.latency !== undefined) {
-      const parts = values.latency.split(",").map((part) => number("latency", part)!)
-      if (parts.length > 2) {
-        throw new UsageError({ reason: `--latency must be MIN,MAX or one number, got "${values.latency}"` })
-      }
-      latencyMs = [parts[0], parts[1] ?? parts[0]]
-    }
-    const candidate = {
-      seed: integer("seed", values.seed, Number.MIN_SAFE_INTEGER),
-      rateLimitPerMinute: integer("rate-limit", values["rate-limit"], 1),
-      errorRates: Object.keys(errorRates).length > 0 ? errorRates : undefined,
-      latencyMs,
-      dropBeforeAccept: number("drop-before", values["drop-before"]),
-      dropAfterAccept: number("drop-after", values["drop-after"])
-    }
-    const faults = Schema.decodeUnknownEither(Faults.FaultSettings)(
-      Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined))
-    )
-    if (Either.isLeft(faults)) {
-      throw new UsageError({ reason: `invalid faults: ${ParseResult.TreeFormatter.formatErrorSync(faults.left)}` })
-    }
-    if (values.token !== undefined && (values.token.trim() === "" || /\s/.test(values.token))) {
-      throw new UsageError({ reason: "--token must not be empty or contain spaces" })
-    }
-    return Either.right({
-      help: values.help ?? false,
-      port: integer("port", values.port, 0) ?? 8080,
-      host: values.host ?? "127.0.0.1",
-      token: values.token,
-      config: values.config,
-      demo: !(values["no-demo"] ?? false),
-      maxFinishedRequests: integer("max-finished", values["max-finished"], 0),
-      maxBodyBytes: integer("max-body-bytes", values["max-body-bytes"], 1),
-      faults: faults.right
-    })
-  } catch (error) {
-    if (error instanceof UsageError) return Either.left(error)
-    return Either.left(new UsageError({ reason: error instanceof Error ? error.message : String(error) }))
-  }
-}
+export const parse = (argv: ReadonlyArray<string>): Either.Either<Arguments, UsageError> =>
+  Options.processCommandLine(Options.all(options), argv.filter((arg) => arg !== "--"), CliConfig.defaultConfig).pipe(
+    Effect.mapError((error) => new UsageError({ reason: plainText(error) })),
+    Effect.flatMap(([, rest, args]) =>
+      rest.length === 0
+        ? Effect.succeed(args)
+        : Effect.fail(new UsageError({ reason: `unknown argument: ${rest[0]}` }))
+    ),
+    // the options read no file and prompt for nothing: the platform services are never called
+    Effect.provide(NodeContext.layer),
+    Effect.either,
+    Effect.runSync
+  )
 
 /**
  * Starts the server the arguments describe, prints how to reach it, and serves until interrupted.
@@ -187,10 +240,18 @@ export const parse = (argv: ReadonlyArray<string>): Either.Either<Arguments, Usa
  */
 export const run = (args: Arguments): Effect.Effect<void, ConfigFile.ConfigFileError | HttpServerError.ServeError> =>
   Effect.gen(function*() {
-    if (args.help) return yield* Console.log(usage)
+    const [ConfigFile, Demo, Emulator, EmulatorServer, { versionsOf }] = yield* Effect.promise(() =>
+      Promise.all([
+        import("./ConfigFile.js"),
+        import("./Demo.js"),
+        import("./Emulator.js"),
+        import("./EmulatorServer.js"),
+        import("./PipelineDefinition.js")
+      ])
+    )
     const projects = args.config === undefined ? [] : yield* ConfigFile.load(args.config)
     const options: EmulatorOptions = {
-      token: args.token ?? generateToken(),
+      token: args.token ?? Emulator.generateToken(),
       projects,
       demo: args.demo,
       faults: args.faults,
@@ -223,9 +284,22 @@ export const run = (args: Arguments): Effect.Effect<void, ConfigFile.ConfigFileE
     }).pipe(
       Effect.provide(
         EmulatorServer.layer({ port: args.port, host: args.host }).pipe(
-          Layer.provideMerge(emulatorLayer(options))
+          Layer.provideMerge(Emulator.layer(options))
         )
       ),
       Effect.onInterrupt(() => Console.log("UbiOps emulator stopped."))
     )
   })
+
+/**
+ * The command, for `@effect/cli`: `emulator [options]`.
+ *
+ * @since 1.0.0
+ * @category commands
+ */
+export const command = CliCommand.make("emulator", options, run).pipe(
+  CliCommand.withDescription(
+    "Starts a local emulator of the UbiOps pipeline-requests API (http://HOST:PORT/v2.1) and serves until Ctrl-C. " +
+      "Faults can also be set at run time with POST /_emulator/faults."
+  )
+)

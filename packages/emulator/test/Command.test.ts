@@ -17,7 +17,6 @@ describe("Command", () => {
     assert.isTrue(Either.isRight(parsed))
     if (Either.isRight(parsed)) {
       assert.deepStrictEqual(parsed.right, {
-        help: false,
         port: 8080,
         host: "127.0.0.1",
         token: undefined,

@@ -1,0 +1,102 @@
+/**
+ * What a run is waiting for, when it waits, so that the progress line can say "retrying: the connection was refused"
+ * or "waiting for the rate-limit window (12 s)" instead of standing still: a wrapper of the client's `HttpClient`
+ * (its `transformClient`) sees each HTTP attempt, how it ended, and what the server said of its rate window.
+ *
+ * @since 1.0.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export interface Waiting {
+  /** The `transformClient` of the run's `PipelineRequests` layer. */
+  readonly observeClient: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+  /** What the run waits for at `now` (epoch milliseconds), if it waits for something worth saying. */
+  readonly describe: (now: number) => string | undefined
+}
+
+/** The first `code` along an error's `cause` chain (`ECONNREFUSED`, ...). */
+const errorCode = (error: unknown): string | undefined => {
+  let current: unknown = error
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+const seconds = (millis: number) => `${Math.max(1, Math.round(millis / 1000))} s`
+
+/**
+ * @since 1.0.0
+ * @category constructors
+ */
+export const make = (): Waiting => {
+  let attempts = 0
+  let attemptStartedAt = 0
+  /** The attempts that failed since the last one that succeeded, and how the last one failed. */
+  let failedInARow = 0
+  let lastFailure = ""
+  /** When the server's rate window reopens, once it said that none is left (0 remaining, or a 429). */
+  let windowReopensAt = 0
+
+  const onAnswer = (response: HttpClientResponse.HttpClientResponse, now: number) => {
+    const remaining = response.headers["x-ratelimit-remaining"]
+    const reset = Number(response.headers["x-ratelimit-reset"] ?? response.headers["retry-after"])
+    if ((remaining === "0" || response.status === 429) && Number.isFinite(reset)) {
+      windowReopensAt = now + reset * 1000
+    }
+    if (response.status < 400) {
+      failedInARow = 0
+    } else if (response.status !== 429) {
+      failedInARow++
+      lastFailure = `HTTP ${response.status}`
+    }
+  }
+
+  const onExit = (exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>) => {
+    const now = Date.now()
+    if (Exit.isSuccess(exit)) return onAnswer(exit.value, now)
+    if (Cause.isInterruptedOnly(exit.cause)) return
+    const code = errorCode(Option.getOrUndefined(Cause.failureOption(exit.cause)))
+    failedInARow++
+    lastFailure = code === "ECONNREFUSED"
+      ? "the connection was refused"
+      : code === undefined
+      ? "no answer"
+      : `no answer (${code})`
+  }
+
+  const observeClient = (client: HttpClient.HttpClient) =>
+    HttpClient.transform(client, (response) =>
+      Effect.suspend(() => {
+        attempts++
+        attemptStartedAt = Date.now()
+        return Effect.onExit(response, (exit) =>
+          Effect.sync(() => {
+            attempts--
+            onExit(exit)
+          }))
+      }))
+
+  const describe = (now: number): string | undefined => {
+    if (attempts > 0) {
+      const waited = now - attemptStartedAt
+      return waited >= 5_000 ? `waiting for the server's answer (${seconds(waited)})` : undefined
+    }
+    if (now < windowReopensAt) return `waiting for the rate-limit window (${seconds(windowReopensAt - now)})`
+    if (failedInARow === 0) return undefined
+    return `retrying: ${lastFailure}${failedInARow === 1 ? "" : ` (${failedInARow} tries)`}`
+  }
+
+  return { observeClient, describe }
+}
