@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
 import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
 import { Effect, Layer, Schedule } from "effect"
-import { bundledBin } from "./utils/bundle.js"
+import { bin, repositoryRoot } from "./utils/cli.js"
 import { tempDirectory, writeLines } from "./utils/files.js"
 import { type Group, killGroup, startGroup } from "./utils/group.js"
 
@@ -71,7 +71,6 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
         const server = yield* EmulatorServer.EmulatorServer
         const directory = yield* tempDirectory
         const input = yield* sleepyInput(directory)
-        const bin = yield* Effect.promise(bundledBin)
         const group = yield* started(
           startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
             env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
@@ -87,17 +86,12 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
   it.live("through `pnpm ubiops-effect`: the same", () =>
     Effect.gen(function*() {
       const server = yield* EmulatorServer.EmulatorServer
-      const fs = yield* FileSystem.FileSystem
       const directory = yield* tempDirectory
       const input = yield* sleepyInput(directory)
-      const bin = yield* Effect.promise(bundledBin)
-      yield* fs.writeFileString(
-        `${directory}/package.json`,
-        JSON.stringify({ private: true, scripts: { "ubiops-effect": `node ${bin}` } })
-      )
+      // the README's command line, in the repository
       const group = yield* started(
         startGroup("npx", ["-y", "pnpm@12.4.2", "ubiops-effect", ...batchArgs(input, `${directory}/out.jsonl`)], {
-          cwd: directory,
+          cwd: repositoryRoot,
           env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
         })
       )
@@ -110,7 +104,6 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
       const server = yield* EmulatorServer.EmulatorServer
       const directory = yield* tempDirectory
       const input = yield* sleepyInput(directory)
-      const bin = yield* Effect.promise(bundledBin)
       const group = yield* started(startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
         env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
       }))
@@ -122,7 +115,11 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
       group.signal("SIGINT")
       const exit = yield* Effect.promise(() => group.exited)
       assert.strictEqual(exit.code, 130)
-      assert.match(group.printed(), /quit at once \(second Ctrl-C\): up to [0-9,]+ requests .* may still be pending/)
+      assert.match(
+        group.printed(),
+        /quit at once \(second Ctrl-C\): up to [0-9,]+ requests .* may still be pending/,
+        group.printed()
+      )
       assert.include(group.printed(), "--resume")
       yield* Emulator.setFaults({})
     }).pipe(Effect.scoped, Effect.provide(emulator)), 120_000)
@@ -136,7 +133,6 @@ describe("exit codes through `pnpm ubiops-effect`", () => {
       const directory = yield* tempDirectory
       const input = `${directory}/in.jsonl`
       yield* writeLines(input, Array.from({ length: 10 }, (_, n) => JSON.stringify({ n })))
-      const bin = yield* Effect.promise(bundledBin)
       yield* fs.writeFileString(
         `${directory}/package.json`,
         JSON.stringify({ private: true, scripts: { "ubiops-effect": `node ${bin}` } })

@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url"
 /** The `ubiops-effect` executable as a user runs it: the package's bundled bin on plain `node` (see buildBin.ts). */
 export const bin = fileURLToPath(new URL("../../dist/bin/ubiops-effect.mjs", import.meta.url))
 
+/** Where `pnpm ubiops-effect` runs that bin (the root `package.json`'s script). */
+export const repositoryRoot = fileURLToPath(new URL("../../../..", import.meta.url))
+
 export interface Running {
   readonly process: CommandExecutor.Process
   /** What it printed so far, stdout and stderr together. */
