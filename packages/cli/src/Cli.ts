@@ -16,8 +16,6 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as EmulatorCommand from "@ubiops-effect/emulator/Command"
 import * as Progress from "@ubiops-effect/stream/Progress"
 import * as Cause from "effect/Cause"
@@ -27,15 +25,14 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as SubscriptionRef from "effect/SubscriptionRef"
-import * as BatchJob from "./BatchJob.js"
+import type * as BatchJob from "./BatchJob.js"
+import { defaults as jobDefaults } from "./internal/defaults.js"
 import * as PlainConsole from "./PlainConsole.js"
-import * as Waiting from "./Waiting.js"
 
 /**
  * The command line is not usable as given (exit code 2).
@@ -70,6 +67,9 @@ const connection = {
   )
 }
 
+/** The options of `batch`, as parsed. */
+export type BatchOptions = Command.Command.ParseConfig<typeof batchOptions>
+
 const batchOptions = {
   project: Options.text("project").pipe(Options.withDescription("The UbiOps project.")),
   pipeline: Options.text("pipeline").pipe(Options.withDescription("The pipeline.")),
@@ -96,18 +96,16 @@ const batchOptions = {
   ),
   concurrency: Options.integer("concurrency").pipe(
     Options.withDescription(
-      `Batch creates (of up to 250 inputs) in flight at once. Default: ${BatchJob.defaults.concurrency}.`
+      `Batch creates (of up to 250 inputs) in flight at once. Default: ${jobDefaults.concurrency}.`
     ),
-    Options.withDefault(BatchJob.defaults.concurrency),
+    Options.withDefault(jobDefaults.concurrency),
     atLeast("concurrency", 1)
   ),
   window: Options.integer("window").pipe(
     Options.withDescription(
-      `Requests in flight at once (created, result not yet written). Default: ${
-        integer.format(BatchJob.defaults.window)
-      }.`
+      `Requests in flight at once (created, result not yet written). Default: ${integer.format(jobDefaults.window)}.`
     ),
-    Options.withDefault(BatchJob.defaults.window),
+    Options.withDefault(jobDefaults.window),
     atLeast("window", 250, " (one chunk)")
   ),
   inputType: Options.choice("input-type", ["structured", "plain"]).pipe(
@@ -189,33 +187,11 @@ export const batch = Command.make("batch", batchOptions, (options) =>
     if (token === undefined) {
       return yield* new UsageError({ reason: "no API token: set UBIOPS_API_TOKEN or pass --token" })
     }
-    const waiting = Waiting.make()
-    const client = PipelineRequests.layer({
-      token,
-      host: Option.getOrUndefined(options.host),
-      transformClient: waiting.observeClient
-    }).pipe(
-      // node:http with keep-alive: undici would cost some 20 MB of memory for a few calls a second
-      Layer.provide(NodeHttpClient.layerWithoutAgent),
-      Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
-    )
     const hooks = yield* Effect.serviceOption(Hooks)
-    const summary = yield* BatchJob.run({
-      target: { project: options.project, pipeline: options.pipeline, version: Option.getOrUndefined(options.version) },
-      input: options.input,
-      output: options.output,
-      inputType: options.inputType,
-      onInvalid: options.onInvalid,
-      onUncertain: options.onUncertain,
-      resume: options.resume,
-      ordered: options.ordered,
-      concurrency: options.concurrency,
-      window: options.window,
-      showProgress: !options.noProgress,
-      rerunCancelled: !options.keepCancelled,
-      waiting,
-      onProgress: Option.isSome(hooks) ? hooks.value.onProgress : undefined
-    }).pipe(Effect.provide(client))
+    // the runner (the client, the stream package, the HTTP transport) loads only when a batch runs: --help does not
+    // pay for it
+    const { runBatch } = yield* Effect.promise(() => import("./internal/runBatch.js"))
+    const summary = yield* runBatch(options, token, Option.getOrUndefined(hooks)?.onProgress)
     yield* Console.error(describe(summary, options.output))
   })).pipe(
     Command.withDescription("Run every line of a JSONL file through a pipeline, writing one JSONL line per input.")

@@ -4,6 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { PipelineRequests, type Service } from "@ubiops-effect/core/PipelineRequests"
 import { TransportError } from "@ubiops-effect/core/UbiOpsError"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
+import * as Batch from "@ubiops-effect/stream/Batch"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import * as BatchJob from "../src/BatchJob.js"
 import { readOutput, tempDirectory, writeLines } from "./utils/files.js"
@@ -28,6 +29,10 @@ const numbered = (count: number, line: (n: number) => string = (n) => JSON.strin
   Array.from({ length: count }, (_, n) => line(n))
 
 describe("BatchJob.run", () => {
+  it("has Batch.run's concurrency by default (the help states it without loading the stream package)", () => {
+    assert.strictEqual(BatchJob.defaults.concurrency, Batch.defaults.concurrency)
+  })
+
   it.live("writes one output line per input line, with the line's index, the request id and the result", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory

@@ -1,0 +1,75 @@
+/**
+ * What a batch job fails with (re-exported by `BatchJob`).
+ */
+import type { PlatformError } from "@effect/platform/Error"
+import type * as Batch from "@ubiops-effect/stream/Batch"
+import * as Data from "effect/Data"
+import type * as InputFile from "../InputFile.js"
+import type * as OutputFile from "../OutputFile.js"
+
+/**
+ * The input has invalid lines and invalid lines fail the run: nothing was sent.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class InvalidInput extends Data.TaggedError("InvalidInput")<{
+  readonly path: string
+  readonly invalid: number
+  readonly first: ReadonlyArray<InputFile.InvalidLine>
+}> {
+  override get message() {
+    const more = this.invalid > this.first.length ? `\n  … and ${this.invalid - this.first.length} more` : ""
+    return `${this.path}: ${this.invalid} invalid line${this.invalid === 1 ? "" : "s"}, nothing was sent ` +
+      `(pass --on-invalid skip to run the valid lines and write the invalid ones as "invalid"):\n` +
+      this.first.map((line) => `  ${line.reason}`).join("\n") + more
+  }
+}
+
+/**
+ * The output (or its checkpoint) exists and `resume` was not asked for, or it belongs to another run.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class OutputConflict extends Data.TaggedError("OutputConflict")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+/**
+ * Lines whose create may or may not have been accepted by the server (see `onUncertain`).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class UncertainLines extends Data.TaggedError("UncertainLines")<{
+  readonly path: string
+  /** The indices of the input lines concerned (from 0, as in the output's `index`). */
+  readonly indices: ReadonlyArray<number>
+  readonly unreadable: number
+}> {
+  override get message() {
+    const first = this.indices.slice(0, 5).join(", ")
+    const more = this.indices.length > 5 ? `, ... (${this.indices.length} in all)` : ""
+    return `${this.path}: cannot tell whether the lines with index ${first}${more} were accepted by the server: ` +
+      `${this.unreadable} request(s) created meanwhile have no readable request_data (the pipeline's retention?). ` +
+      "Nothing was created again. Run again with --resume --on-uncertain resubmit to create them again (perhaps " +
+      "twice), or with --resume alone to try to tell again."
+  }
+}
+
+/**
+ * What a batch job can fail with.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export type JobError =
+  | InvalidInput
+  | OutputConflict
+  | UncertainLines
+  | OutputFile.OutputFileError
+  | PlatformError
+  | Batch.RunError
