@@ -49,7 +49,7 @@ const clockTimes = () => {
 }
 
 describe("retries", () => {
-  it.effect("a 429 with x-ratelimit-reset: 1 is retried after at least a second, then succeeds", () =>
+  it.effect("a 429 with x-ratelimit-reset: 1 is retried after the reset and the 1 s margin, then succeeds", () =>
     Effect.gen(function*() {
       const seenAt: Array<number> = []
       const server = Scripted.make((_, index) => {
@@ -61,8 +61,8 @@ describe("retries", () => {
       const result = yield* Effect.gen(function*() {
         const service = yield* PipelineRequests
         const fiber = yield* Effect.fork(service.get(target, id))
-        yield* TestClock.adjust(Duration.millis(999))
-        assert.strictEqual(server.seen.length, 1, "no retry before the server's reset")
+        yield* TestClock.adjust(Duration.millis(1999))
+        assert.strictEqual(server.seen.length, 1, "no retry before the server's reset and the margin")
         yield* TestClock.adjust(Duration.millis(1))
         yield* TestClock.adjust(Duration.millis(300))
         return yield* Fiber.join(fiber)
@@ -85,9 +85,9 @@ describe("retries", () => {
       yield* Effect.gen(function*() {
         const service = yield* PipelineRequests
         const fiber = yield* Effect.fork(service.get(target, id))
-        yield* TestClock.adjust(Duration.millis(2900))
-        assert.strictEqual(server.seen.length, 1)
-        yield* TestClock.adjust(Duration.seconds(1))
+        yield* TestClock.adjust(Duration.millis(3900))
+        assert.strictEqual(server.seen.length, 1, "Retry-After: 3 and the 1 s margin")
+        yield* TestClock.adjust(Duration.millis(100))
         yield* Fiber.join(fiber)
         assert.strictEqual(server.seen.length, 2)
       }).pipe(
