@@ -18,6 +18,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as Emulator from "../src/Emulator.js"
 import * as EmulatorHttpClient from "../src/EmulatorHttpClient.js"
+import * as ConfigFile from "../src/ConfigFile.js"
 import * as Faults from "../src/Faults.js"
 
 const token = "burst-token"
@@ -142,7 +143,43 @@ describe("a burst over the rate limit (5 calls a minute)", () => {
 })
 
 describe("the ubiops fault profile", () => {
-  it("is the real service's limit: 300 calls a minute", () => {
+  it("is the real service's limit: 300 calls a minute, in one window", () => {
     assert.deepStrictEqual(Faults.profiles.ubiops, { rateLimitPerMinute: 300 })
+    const faults = Faults.make("ubiops")
+    assert.deepStrictEqual(faults.settings(), { profile: "ubiops" })
+    assert.deepStrictEqual(faults.window(0), { limit: 300, remaining: 300, resetSeconds: 60 })
+    for (let n = 0; n < 300; n++) assert.isFalse(faults.decide(n, false).rateLimited)
+    assert.isTrue(faults.decide(1_000, false).rateLimited)
+    assert.isFalse(faults.decide(60_000, false).rateLimited, "the next window")
   })
+
+  it("settings given with the profile apply over it", () => {
+    assert.deepStrictEqual(Faults.resolve({ profile: "ubiops", rateLimitPerMinute: 10, seed: 1 }), {
+      rateLimitPerMinute: 10,
+      seed: 1
+    })
+    assert.deepStrictEqual(Faults.resolve("ubiops"), { rateLimitPerMinute: 300 })
+    assert.deepStrictEqual(Faults.resolve({ seed: 1 }), { seed: 1 })
+  })
+
+  it("a config file sets it by name or in fault settings; an unknown profile is refused", () => {
+    assert.deepStrictEqual(ConfigFile.parseFile({ projects: [], faults: "ubiops" }), Either.right({
+      projects: [],
+      faults: "ubiops"
+    }))
+    const settings = ConfigFile.parseFile({ projects: [], faults: { profile: "ubiops", seed: 3 } })
+    assert.deepStrictEqual(Either.getOrUndefined(settings)?.faults, { profile: "ubiops", seed: 3 })
+    assert.isTrue(Either.isLeft(ConfigFile.parseFile({ projects: [], faults: "azure" })))
+    assert.deepStrictEqual(ConfigFile.parse({ projects: [], faults: "ubiops" }), Either.right([]))
+  })
+
+  it.effect("310 concurrent calls complete under it: 300 in the first window, 10 after it", () =>
+    Effect.gen(function*() {
+      const client = yield* PipelineRequests
+      const { failures, took } = yield* burst(Array.from({ length: 310 }, () => client.list(echo, { limit: 1 })))
+      assert.deepStrictEqual(failures, [])
+      assert.isAtLeast(took, window)
+      assert.isAtMost(took, window + 5_000)
+      assert.strictEqual((yield* Emulator.stats).responses["429"], 10)
+    }).pipe(Effect.provide(stack({}, "ubiops"))))
 })

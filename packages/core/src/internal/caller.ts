@@ -304,16 +304,15 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
                 Effect.fail(error)
               )
             }
-            // A wait longer than the policy allows fails now, carrying the server's wait.
-            if (ordered > maxWait) return Effect.fail(error)
-            // The server ordered a wait: the call queues (every call of the client with it, through the governor)
-            // for that wait and the margin, then is sent again. A 429 certainly did nothing, so creates queue too;
-            // the wait spends neither the call's deadline, nor a retry, nor the retry budget.
+            // The governor holds every call of the client for the wait the server ordered and the margin.
             const wait = Duration.millis(ordered + rateLimitMarginMillis)
-            return Effect.zipRight(
-              settings.governor.onRateLimited(wait),
-              Effect.zipRight(queued(Effect.sleep(wait)), Effect.suspend(() => once))
-            )
+            const hold = settings.governor.onRateLimited(wait)
+            // A wait longer than the policy allows fails now, carrying the server's wait.
+            if (ordered > maxWait) return Effect.zipRight(hold, Effect.fail(error))
+            // Otherwise the call queues (the other calls of the client with it) for that wait, then is sent again.
+            // A 429 certainly did nothing, so creates queue too; the wait spends neither the call's deadline, nor a
+            // retry, nor the retry budget.
+            return Effect.zipRight(hold, Effect.zipRight(queued(Effect.sleep(wait)), Effect.suspend(() => once)))
           })
         })
       )
