@@ -16,9 +16,9 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as ConfigFile from "../src/ConfigFile.js"
 import * as Emulator from "../src/Emulator.js"
 import * as EmulatorHttpClient from "../src/EmulatorHttpClient.js"
-import * as ConfigFile from "../src/ConfigFile.js"
 import * as Faults from "../src/Faults.js"
 
 const token = "burst-token"
@@ -163,10 +163,13 @@ describe("the ubiops fault profile", () => {
   })
 
   it("a config file sets it by name or in fault settings; an unknown profile is refused", () => {
-    assert.deepStrictEqual(ConfigFile.parseFile({ projects: [], faults: "ubiops" }), Either.right({
-      projects: [],
-      faults: "ubiops"
-    }))
+    assert.deepStrictEqual(
+      ConfigFile.parseFile({ projects: [], faults: "ubiops" }),
+      Either.right({
+        projects: [],
+        faults: "ubiops"
+      })
+    )
     const settings = ConfigFile.parseFile({ projects: [], faults: { profile: "ubiops", seed: 3 } })
     assert.deepStrictEqual(Either.getOrUndefined(settings)?.faults, { profile: "ubiops", seed: 3 })
     assert.isTrue(Either.isLeft(ConfigFile.parseFile({ projects: [], faults: "azure" })))

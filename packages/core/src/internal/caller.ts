@@ -22,13 +22,7 @@ import type { OperationId } from "../PipelineRequestsApi.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
 import * as RetryPolicy from "../RetryPolicy.js"
-import {
-  type CallError,
-  type DecodeError,
-  InvalidRequest,
-  RateLimited,
-  Timeout
-} from "../UbiOpsError.js"
+import { type CallError, type DecodeError, InvalidRequest, RateLimited, Timeout } from "../UbiOpsError.js"
 import {
   codec,
   type DecodeErrorOf,
