@@ -1,7 +1,10 @@
 /**
  * The one call policy of the HTTP client. Every operation, the streaming one included, is validated and encoded,
  * sent in a slot of the rate governor with a per-attempt deadline, turned into a typed error when it fails, and
- * retried by `RetryPolicy.isRetryable` within the shared retry budget and the whole call's deadline.
+ * retried by `RetryPolicy.isRetryable` within the shared retry budget and the whole call's deadline. A 429 that
+ * orders a wait (`x-ratelimit-reset`, else `Retry-After`) is not a failure to retry but queueing: the call, and
+ * through the governor every call of the client, waits for it plus `rateLimitMarginMillis`, outside the deadlines,
+ * the retry count and the budget, unless the wait is longer than `maxRateLimitWait`.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as Headers from "@effect/platform/Headers"
