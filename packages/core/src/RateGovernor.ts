@@ -44,7 +44,8 @@ export interface RateGovernor {
   readonly acquire: (maxWait: Duration.Duration) => Effect.Effect<void, WindowClosed>
   /** The call counted by `acquire` got a response carrying these headers (or none). */
   readonly release: (headers: RateLimitHeaders | undefined) => Effect.Effect<void>
-  /** The server refused a call with 429 and asked to wait this long. */
+  /** The server refused a call with 429 and ordered this wait (the caller's margin included): every call of the
+   * client is held until it has passed, so that they wait for the same window instead of each meeting a 429. */
   readonly onRateLimited: (retryAfter: Duration.Duration) => Effect.Effect<void>
 }
 
@@ -79,6 +80,8 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
   let remaining: number | undefined
   let resetAt: number | undefined
   let inFlight = 0
+  /** Until when a 429 ordered every call to wait (epoch milliseconds). */
+  let holdUntil = 0
 
   const resetIfDue = (now: number) => {
     if (resetAt !== undefined && now >= resetAt) {
@@ -90,6 +93,11 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
   const acquire = (maxWait: Duration.Duration): Effect.Effect<void, WindowClosed> =>
     Effect.clockWith((clock) => {
       const now = clock.unsafeCurrentTimeMillis()
+      if (now < holdUntil) {
+        const held = holdUntil - now
+        if (held > Duration.toMillis(maxWait)) return Effect.fail(new WindowClosed({ waitMillis: held }))
+        return Effect.zipRight(Effect.sleep(Duration.millis(held)), acquire(maxWait))
+      }
       resetIfDue(now)
       if (remaining === undefined || remaining > 0) {
         if (remaining !== undefined) remaining -= 1
@@ -115,8 +123,10 @@ export const make: Effect.Effect<RateGovernor> = Effect.sync(() => {
   const onRateLimited = (retryAfter: Duration.Duration) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
+        const until = now + Duration.toMillis(retryAfter)
         remaining = 0
-        resetAt = Math.max(resetAt ?? 0, now + Duration.toMillis(retryAfter))
+        resetAt = Math.max(resetAt ?? 0, until)
+        holdUntil = Math.max(holdUntil, until)
       }))
 
   return { acquire, release, onRateLimited }

@@ -25,7 +25,9 @@ export interface RetryPolicy {
   /** No backoff delay is longer than this (default 10 s). */
   readonly maxDelay: Duration.DurationInput
   /** A server that asks to wait longer than this (`x-ratelimit-reset`, `Retry-After`) is not waited for: the
-   * call fails at once with `RateLimited` (default 120 s). */
+   * call fails at once with `RateLimited` (default 120 s). A shorter wait, plus a 1 s margin, is queueing: it
+   * counts against neither the call's deadline, nor `maxRetries`, nor the retry budget, and every call of the
+   * client waits for the same window. */
   readonly maxRateLimitWait: Duration.DurationInput
 }
 

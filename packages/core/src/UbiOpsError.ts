@@ -131,8 +131,9 @@ export class NotFound extends Schema.TaggedError<NotFound>("@ubiops-effect/NotFo
 }
 
 /**
- * The server answered 429, and retrying did not help in time (or the server asked for a longer wait than the
- * client is configured to sleep through).
+ * The server answered 429 and asked to wait longer than the client is configured to queue for
+ * (`retry.maxRateLimitWait`), or the rate window the client tracks reopens later than that, or (a 429 without a
+ * wait in its headers) retrying did not help.
  *
  * @since 1.0.0
  * @category errors

@@ -49,7 +49,7 @@ const clockTimes = () => {
 }
 
 describe("retries", () => {
-  it.effect("a 429 with x-ratelimit-reset: 1 is retried after at least a second, then succeeds", () =>
+  it.effect("a 429 with x-ratelimit-reset: 1 is retried after the reset and the 1 s margin, then succeeds", () =>
     Effect.gen(function*() {
       const seenAt: Array<number> = []
       const server = Scripted.make((_, index) => {
@@ -61,8 +61,8 @@ describe("retries", () => {
       const result = yield* Effect.gen(function*() {
         const service = yield* PipelineRequests
         const fiber = yield* Effect.fork(service.get(target, id))
-        yield* TestClock.adjust(Duration.millis(999))
-        assert.strictEqual(server.seen.length, 1, "no retry before the server's reset")
+        yield* TestClock.adjust(Duration.millis(1999))
+        assert.strictEqual(server.seen.length, 1, "no retry before the server's reset and the margin")
         yield* TestClock.adjust(Duration.millis(1))
         yield* TestClock.adjust(Duration.millis(300))
         return yield* Fiber.join(fiber)
@@ -85,15 +85,46 @@ describe("retries", () => {
       yield* Effect.gen(function*() {
         const service = yield* PipelineRequests
         const fiber = yield* Effect.fork(service.get(target, id))
-        yield* TestClock.adjust(Duration.millis(2900))
-        assert.strictEqual(server.seen.length, 1)
-        yield* TestClock.adjust(Duration.seconds(1))
+        yield* TestClock.adjust(Duration.millis(3900))
+        assert.strictEqual(server.seen.length, 1, "Retry-After: 3 and the 1 s margin")
+        yield* TestClock.adjust(Duration.millis(100))
         yield* Fiber.join(fiber)
         assert.strictEqual(server.seen.length, 2)
       }).pipe(
         Effect.provide(Client.layer({ token: Redacted.make("t"), host: "http://127.0.0.1:9" })),
         Effect.provide(server.layer)
       )
+    }))
+
+  it.effect("a 429's wait is queueing: it spends neither the call's deadline nor a retry, and holds the other calls", () =>
+    Effect.gen(function*() {
+      const sentAt: Array<number> = []
+      let refused = false
+      const server = Scripted.make(() => {
+        if (!refused) {
+          refused = true
+          return { status: 429, json: { error: "Rate limit exceeded" }, headers: { "x-ratelimit-reset": "30" } }
+        }
+        return { status: 200, json: detail }
+      })
+      yield* Effect.gen(function*() {
+        const service = yield* PipelineRequests
+        const options = { callTimeout: "5 seconds", attemptTimeout: "2 seconds", retry: { maxRetries: 0 } } as const
+        const first = yield* Effect.fork(service.get(target, id, options))
+        yield* TestClock.adjust(Duration.seconds(10))
+        const second = yield* Effect.fork(service.get(target, id, options))
+        yield* TestClock.adjust(Duration.millis(20_999))
+        sentAt.push(server.seen.length)
+        yield* TestClock.adjust(Duration.millis(1))
+        const results = yield* Fiber.join(Fiber.zip(first, second))
+        assert.strictEqual(results[0].id, id)
+        assert.strictEqual(results[1].id, id)
+        sentAt.push(server.seen.length)
+      }).pipe(
+        Effect.provide(Client.layer({ token: Redacted.make("t"), host: "http://127.0.0.1:9" })),
+        Effect.provide(server.layer)
+      )
+      assert.deepStrictEqual(sentAt, [1, 3], "both held until 30 s and the 1 s margin had passed, then sent once each")
     }))
 
   it.effect("a rate-limit hint longer than the cap fails at once with RateLimited carrying the hint", () =>

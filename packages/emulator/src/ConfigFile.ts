@@ -20,6 +20,10 @@
  * Functions: `echo` (the default: returns the input), `sleep` (`{"seconds": n}` waits n seconds), `fail`
  * (fails with `errorMessage`), `constant` (returns `output`).
  *
+ * The file may also set the faults in force from the start: `"faults": "ubiops"` (the real service's rate limit,
+ * 300 calls a minute), or fault settings as `POST /_emulator/faults` takes them (`{ "profile": "ubiops",
+ * "errorRates": { "503": 0.01 } }`). `loadFile` reads both; `load` reads the projects only.
+ *
  * @since 1.0.0
  */
 import * as Data from "effect/Data"
@@ -29,6 +33,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { readFile } from "node:fs/promises"
 import { sleepFunction } from "./Demo.js"
+import * as Faults from "./Faults.js"
 import type {
   ObjectDefinition,
   ObjectFunction,
@@ -111,8 +116,21 @@ const PipelineConfig = Schema.Struct({
  * @category schemas
  */
 export const ConfigFile = Schema.Struct({
-  projects: Schema.Array(Schema.Struct({ name: Name, pipelines: Schema.Array(PipelineConfig) }))
+  projects: Schema.Array(Schema.Struct({ name: Name, pipelines: Schema.Array(PipelineConfig) })),
+  /** The faults in force from the start: a profile's name, or fault settings. */
+  faults: Schema.optional(Schema.Union(Faults.ProfileName, Faults.FaultSettings))
 })
+
+/**
+ * What a config file sets up: its projects, and the faults in force from the start (if it names any).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Contents {
+  readonly projects: ReadonlyArray<ProjectDefinition>
+  readonly faults: Faults.FaultSettings | Faults.ProfileName | undefined
+}
 
 /**
  * The file could not be read, is not JSON, or does not describe valid pipelines.
@@ -196,12 +214,12 @@ const toPipeline = (config: typeof PipelineConfig.Type): PipelineDefinition => (
 })
 
 /**
- * The projects a parsed file describes, or what is wrong with it.
+ * The projects and faults a parsed file describes, or what is wrong with it.
  *
  * @since 1.0.0
  * @category constructors
  */
-export const parse = (json: unknown): Either.Either<ReadonlyArray<ProjectDefinition>, string> =>
+export const parseFile = (json: unknown): Either.Either<Contents, string> =>
   Either.flatMap(
     Either.mapLeft(
       Schema.decodeUnknownEither(ConfigFile, { onExcessProperty: "error" })(json),
@@ -213,17 +231,26 @@ export const parse = (json: unknown): Either.Either<ReadonlyArray<ProjectDefinit
         pipelines: project.pipelines.map(toPipeline)
       }))
       const found = problems(projects)
-      return found.length > 0 ? Either.left(found.join("; ")) : Either.right(projects)
+      return found.length > 0 ? Either.left(found.join("; ")) : Either.right({ projects, faults: file.faults })
     }
   )
 
 /**
- * Reads and checks a config file.
+ * The projects a parsed file describes, or what is wrong with it.
  *
  * @since 1.0.0
  * @category constructors
  */
-export const load = (path: string): Effect.Effect<ReadonlyArray<ProjectDefinition>, ConfigFileError> =>
+export const parse = (json: unknown): Either.Either<ReadonlyArray<ProjectDefinition>, string> =>
+  Either.map(parseFile(json), (contents) => contents.projects)
+
+/**
+ * Reads and checks a config file: its projects and its faults.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const loadFile = (path: string): Effect.Effect<Contents, ConfigFileError> =>
   Effect.tryPromise({
     try: () => readFile(path, "utf8"),
     catch: (error) => new ConfigFileError({ path, reason: error instanceof Error ? error.message : String(error) })
@@ -235,5 +262,14 @@ export const load = (path: string): Effect.Effect<ReadonlyArray<ProjectDefinitio
           new ConfigFileError({ path, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` })
       })
     ),
-    Effect.flatMap((json) => Either.mapLeft(parse(json), (reason) => new ConfigFileError({ path, reason })))
+    Effect.flatMap((json) => Either.mapLeft(parseFile(json), (reason) => new ConfigFileError({ path, reason })))
   )
+
+/**
+ * Reads and checks a config file's projects.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const load = (path: string): Effect.Effect<ReadonlyArray<ProjectDefinition>, ConfigFileError> =>
+  Effect.map(loadFile(path), (contents) => contents.projects)

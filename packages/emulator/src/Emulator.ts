@@ -31,8 +31,9 @@ export interface EmulatorOptions {
   readonly projects?: ReadonlyArray<ProjectDefinition> | undefined
   /** Serve the built-in project `demo` (default true). */
   readonly demo?: boolean | undefined
-  /** Faults in force from the start (default none). */
-  readonly faults?: Faults.FaultSettings | undefined
+  /** Faults in force from the start (default none): settings, or a profile's name (`"ubiops"`: the real
+   * service's 300 calls a minute). */
+  readonly faults?: Faults.FaultSettings | Faults.ProfileName | undefined
   /** At most this many finished requests are kept; the oldest finished go first (default 1,000,000). */
   readonly maxFinishedRequests?: number | undefined
   /** The largest request body the HTTP faces accept; larger ones get 413 (default 16 MiB). */
@@ -126,12 +127,12 @@ export const stats: Effect.Effect<Stats.Stats, never, Emulator> = Effect.flatMap
 )
 
 /**
- * Replaces the faults in force (`{}` turns them off).
+ * Replaces the faults in force (`{}` turns them off; a profile's name, `"ubiops"`, sets that profile).
  *
  * @since 1.0.0
  * @category accessors
  */
-export const setFaults = (settings: Faults.FaultSettings): Effect.Effect<void, never, Emulator> =>
+export const setFaults = (settings: Faults.FaultSettings | Faults.ProfileName): Effect.Effect<void, never, Emulator> =>
   Effect.map(Emulator, (emulator) => emulator.faults.set(settings))
 
 /**

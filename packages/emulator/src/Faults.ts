@@ -10,6 +10,10 @@
  *   "latencyMs": [0, 20], "dropBeforeAccept": 0.02, "dropAfterAccept": 0.02 }
  * ```
  *
+ * A named profile stands for the real service's behaviour: `{ "profile": "ubiops" }` (or just `"ubiops"` where
+ * the emulator's options or config file take faults) is UbiOps' own rate limit, 300 calls a minute. Settings
+ * given with a profile apply over it: `{ "profile": "ubiops", "errorRates": { "503": 0.01 } }`.
+ *
  * @since 1.0.0
  */
 import * as Schema from "effect/Schema"
@@ -25,10 +29,26 @@ const Millis = Schema.Number.pipe(
 )
 
 /**
+ * The names of the fault profiles (`profiles`).
+ *
+ * @since 1.0.0
+ * @category schemas
+ */
+export const ProfileName = Schema.Literal("ubiops")
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export type ProfileName = typeof ProfileName.Type
+
+/**
  * @since 1.0.0
  * @category schemas
  */
 export const FaultSettings = Schema.Struct({
+  /** A named profile (`profiles`) whose settings apply under the others given here. */
+  profile: Schema.optional(ProfileName),
   /** Seeds the random choices (any integer). */
   seed: Schema.optional(Schema.Int),
   /** At most this many `/v2.1` calls per minute; more get 429 with `x-ratelimit-*` headers. */
@@ -69,6 +89,33 @@ export const FaultSettings = Schema.Struct({
  * @category models
  */
 export type FaultSettings = typeof FaultSettings.Type
+
+/**
+ * The named fault profiles. `ubiops` is the real service as its documentation states it: 300 requests a minute
+ * on the requests endpoints (UBIOPS-WIRE.md §4, "Rate limiting"). The real limit is per source IP; the emulator
+ * counts every `/v2.1` call it serves in one fixed window of 60 s, which is the same thing for one app on one
+ * machine, and stricter for several tokens.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const profiles: { readonly [Name in ProfileName]: FaultSettings } = {
+  ubiops: { rateLimitPerMinute: 300 }
+}
+
+/**
+ * The settings in force for settings that may name a profile (or be only a profile's name): the profile's, with
+ * the settings given over them.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const resolve = (settings: FaultSettings | ProfileName): FaultSettings => {
+  if (typeof settings === "string") return profiles[settings]
+  if (settings.profile === undefined) return settings
+  const { profile, ...given } = settings
+  return { ...profiles[profile], ...given }
+}
 
 /**
  * The rate-limit window as the `x-ratelimit-*` headers report it.
@@ -131,8 +178,8 @@ const generator = (seed: number) => {
  */
 export interface Faults {
   readonly settings: () => FaultSettings
-  /** Replaces the settings, reseeds the generator and opens a new rate window. */
-  readonly set: (settings: FaultSettings) => void
+  /** Replaces the settings (or sets a profile by name), reseeds the generator and opens a new rate window. */
+  readonly set: (settings: FaultSettings | ProfileName) => void
   /** Decides the fate of one `/v2.1` call at `now` (epoch milliseconds) and counts it in the rate window. */
   readonly decide: (now: number, isCreate: boolean) => Verdict
   /** The rate window at `now`, for the `x-ratelimit-*` headers. */
@@ -143,15 +190,19 @@ export interface Faults {
  * @since 1.0.0
  * @category constructors
  */
-export const make = (initial: FaultSettings = {}): Faults => {
+export const make = (initial: FaultSettings | ProfileName = {}): Faults => {
+  /** As given (what `GET /_emulator/faults` shows). */
+  let given: FaultSettings = {}
+  /** In force: the profile's settings under the ones given. */
   let settings: FaultSettings = {}
   let random = Math.random
   let windowStart: number | undefined
   let used = 0
 
-  const set = (next: FaultSettings) => {
-    settings = next
-    random = next.seed === undefined ? Math.random : generator(next.seed)
+  const set = (next: FaultSettings | ProfileName) => {
+    given = typeof next === "string" ? { profile: next } : next
+    settings = resolve(next)
+    random = settings.seed === undefined ? Math.random : generator(settings.seed)
     windowStart = undefined
     used = 0
   }
@@ -205,5 +256,5 @@ export const make = (initial: FaultSettings = {}): Faults => {
   }
 
   set(initial)
-  return { settings: () => settings, set, decide, window }
+  return { settings: () => given, set, decide, window }
 }

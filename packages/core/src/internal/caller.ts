@@ -1,7 +1,10 @@
 /**
  * The one call policy of the HTTP client. Every operation, the streaming one included, is validated and encoded,
  * sent in a slot of the rate governor with a per-attempt deadline, turned into a typed error when it fails, and
- * retried by `RetryPolicy.isRetryable` within the shared retry budget and the whole call's deadline.
+ * retried by `RetryPolicy.isRetryable` within the shared retry budget and the whole call's deadline. A 429 that
+ * orders a wait (`x-ratelimit-reset`, else `Retry-After`) is not a failure to retry but queueing: the call, and
+ * through the governor every call of the client, waits for it plus `rateLimitMarginMillis`, outside the deadlines,
+ * the retry count and the budget, unless the wait is longer than `maxRateLimitWait`.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as Headers from "@effect/platform/Headers"
@@ -22,14 +25,7 @@ import type { OperationId } from "../PipelineRequestsApi.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
 import * as RetryPolicy from "../RetryPolicy.js"
-import {
-  type CallError,
-  type DecodeError,
-  InvalidRequest,
-  RateLimited,
-  type ResponseError,
-  Timeout
-} from "../UbiOpsError.js"
+import { type CallError, type DecodeError, InvalidRequest, RateLimited, Timeout } from "../UbiOpsError.js"
 import {
   codec,
   type DecodeErrorOf,
@@ -40,6 +36,10 @@ import {
 } from "./endpoints.js"
 import { statusError, transportError, type Where } from "./responses.js"
 import { traced } from "./tracing.js"
+
+/** Added to every wait a 429 orders (`x-ratelimit-reset` or `Retry-After`), as the official client does: the
+ * server rounds its reset down, so the window may reopen up to a second after it says. */
+export const rateLimitMarginMillis = 1000
 
 export interface CallerSettings {
   /** The normalised API root, e.g. `https://api.ubiops.com/v2.1`. */
@@ -251,16 +251,29 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       const maxWaitDuration = Duration.decode(policy.retry.maxRateLimitWait)
       const maxWait = Duration.toMillis(maxWaitDuration)
 
-      // The call's deadline starts once its first attempt has a slot of the rate window: waiting for the server's
-      // window is queueing, not slowness. Retries take their slot inside the deadline.
+      // The call's deadline runs only while the call is not queueing: it starts once the first attempt has a slot
+      // of the rate window, and every later wait for the window (the governor's, or one a 429 ordered) moves it
+      // on by as long as the wait took. Each attempt's own deadline starts after its wait.
       let deadline = Number.POSITIVE_INFINITY
+      const queued = <X, E>(wait: Effect.Effect<X, E>): Effect.Effect<X, E> =>
+        Effect.clockWith((clock) => {
+          const start = clock.unsafeCurrentTimeMillis()
+          return Effect.ensuring(
+            wait,
+            Effect.sync(() => {
+              if (deadline !== Number.POSITIVE_INFINITY) deadline += clock.unsafeCurrentTimeMillis() - start
+            })
+          )
+        })
       const attemptMillis = Duration.toMillis(policy.attemptTimeout)
       const callTimeout = () =>
         new Timeout({ ...where, scope: "call", afterMillis: callMillis, mayHaveReachedServer: true })
       const attemptTimeout = () =>
         new Timeout({ ...where, scope: "attempt", afterMillis: attemptMillis, mayHaveReachedServer: true })
+      // The governor may hold a call as long as a 429 may order it to wait: `maxRateLimitWait` and the margin.
+      const slot = queued(acquireSlot(where, Duration.millis(maxWait + rateLimitMarginMillis)))
       const once: Effect.Effect<A, CallError | DecodeError> = governed(
-        acquireSlot(where, maxWaitDuration),
+        slot,
         Effect.clockWith((clock) => {
           const now = clock.unsafeCurrentTimeMillis()
           if (deadline === Number.POSITIVE_INFINITY) deadline = now + callMillis
@@ -276,15 +289,27 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           const { body, response } = received
           if (response.status >= 200 && response.status < 300) return finish(where, endpoint, received)
           const text = typeof body === "string" ? body : body === undefined ? "" : new TextDecoder().decode(body)
-          return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<never, ResponseError> => {
+          return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, CallError | DecodeError> => {
             const serverMessage = endpoint.serverMessage(response.status, text)
             const error = statusError(where, response.status, serverMessage, response.headers, now)
-            return error._tag === "RateLimited"
-              ? Effect.zipRight(
-                settings.governor.onRateLimited(Duration.millis(error.retryAfterMillis ?? 1000)),
+            if (error._tag !== "RateLimited") return Effect.fail(error)
+            const ordered = error.retryAfterMillis
+            // Without a wait in the headers, the window is closed for the margin and the retry schedule backs off.
+            if (ordered === undefined) {
+              return Effect.zipRight(
+                settings.governor.onRateLimited(Duration.millis(rateLimitMarginMillis)),
                 Effect.fail(error)
               )
-              : Effect.fail(error)
+            }
+            // The governor holds every call of the client for the wait the server ordered and the margin.
+            const wait = Duration.millis(ordered + rateLimitMarginMillis)
+            const hold = settings.governor.onRateLimited(wait)
+            // A wait longer than the policy allows fails now, carrying the server's wait.
+            if (ordered > maxWait) return Effect.zipRight(hold, Effect.fail(error))
+            // Otherwise the call queues (the other calls of the client with it) for that wait, then is sent again.
+            // A 429 certainly did nothing, so creates queue too; the wait spends neither the call's deadline, nor a
+            // retry, nor the retry budget.
+            return Effect.zipRight(hold, Effect.zipRight(queued(Effect.sleep(wait)), Effect.suspend(() => once)))
           })
         })
       )
@@ -293,11 +318,9 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           if (!RetryPolicy.isRetryable(error, { idempotent })) return Effect.succeed(false)
           if (now >= deadline) return Effect.succeed(false)
-          if (error._tag === "RateLimited") {
-            // A wait the call cannot afford fails now, with the hint, rather than sleeping into the deadline.
-            const affordable = Math.min(maxWait, deadline - now)
-            if ((error.retryAfterMillis ?? 0) > affordable) return Effect.succeed(false)
-          }
+          // A 429 that ordered a wait was queued for already, or ordered one longer than the policy allows: either way
+          // it is not retried by the schedule. One without a wait is retried like any other failure.
+          if (error._tag === "RateLimited" && error.retryAfterMillis !== undefined) return Effect.succeed(false)
           return RetryPolicy.mayRetry(settings.budget, error, { idempotent })
         })
 
