@@ -5,7 +5,7 @@
  *
  * ```
  * pnpm emulator [--port 8080] [--host 127.0.0.1] [--token T] [--config pipelines.json] [--no-demo]
- *               [--max-finished N] [--max-body-bytes N]
+ *               [--max-finished N] [--max-body-bytes N] [--profile ubiops]
  *               [--seed N] [--rate-limit N] [--error-rate STATUS=RATE ...] [--latency MIN,MAX]
  *               [--drop-before P] [--drop-after P]
  * ```
@@ -115,6 +115,14 @@ const latency = (text: string): Either.Either<readonly [number, number], string>
 }
 
 const faults = Options.all({
+  profile: Options.choice("profile", ["ubiops"]).pipe(
+    Options.withDescription(
+      "Behave as the real service does: ubiops = its rate limit of 300 calls a minute. The other fault options " +
+        "apply over it. Default: none."
+    ),
+    Options.optional,
+    Options.map(Option.getOrUndefined)
+  ),
   seed: optionalInteger(
     "seed",
     Number.MIN_SAFE_INTEGER,
@@ -249,12 +257,15 @@ export const run = (args: Arguments): Effect.Effect<void, ConfigFile.ConfigFileE
         import("./PipelineDefinition.js")
       ])
     )
-    const projects = args.config === undefined ? [] : yield* ConfigFile.load(args.config)
+    const file = args.config === undefined ? undefined : yield* ConfigFile.loadFile(args.config)
+    const projects = file?.projects ?? []
+    // fault options on the command line replace the file's faults
+    const faults = Object.keys(args.faults).length > 0 ? args.faults : file?.faults ?? {}
     const options: EmulatorOptions = {
       token: args.token ?? Emulator.generateToken(),
       projects,
       demo: args.demo,
-      faults: args.faults,
+      faults,
       maxFinishedRequests: args.maxFinishedRequests,
       maxBodyBytes: args.maxBodyBytes
     }
@@ -274,7 +285,9 @@ export const run = (args: Arguments): Effect.Effect<void, ConfigFile.ConfigFileE
           }`
         )
       }
-      if (Object.keys(args.faults).length > 0) yield* Console.log(`  faults:   ${JSON.stringify(args.faults)}`)
+      if (typeof faults === "string" || Object.keys(faults).length > 0) {
+        yield* Console.log(`  faults:   ${JSON.stringify(faults)}`)
+      }
       yield* Console.log(`  stats:    ${server.origin}/_emulator/stats`)
       yield* Console.log(
         `Official client: UBIOPS_API_HOST=${server.baseUrl} UBIOPS_API_TOKEN="Token ${server.token}"`

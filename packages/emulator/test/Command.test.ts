@@ -6,6 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { spawn } from "node:child_process"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import * as Command from "../src/Command.js"
 
@@ -62,6 +64,15 @@ describe("Command", () => {
         dropAfterAccept: 0.02
       })
     }
+  })
+
+  it("reads --profile ubiops as the real service's fault profile", () => {
+    const parsed = Command.parse(["--profile", "ubiops", "--error-rate", "503=0.01"])
+    assert.isTrue(Either.isRight(parsed))
+    if (Either.isRight(parsed)) {
+      assert.deepStrictEqual(parsed.right.faults, { profile: "ubiops", errorRates: { "503": 0.01 } })
+    }
+    assert.isTrue(Either.isLeft(Command.parse(["--profile", "paradise"])))
   })
 
   it("refuses what makes no sense, saying why", () => {
@@ -124,6 +135,40 @@ describe("Command", () => {
           })
         })
       ),
+    { timeout: 30_000 }
+  )
+
+  it.live(
+    "serves the faults of its --config file (here the ubiops profile: 300 calls a minute) when no fault flag is given",
+    () =>
+      Effect.promise(async () => {
+        const directory = await mkdtemp(Path.join(tmpdir(), "emulator-config-"))
+        const config = Path.join(directory, "emulator.json")
+        await writeFile(config, JSON.stringify({ projects: [], faults: "ubiops" }))
+        const child = spawn(
+          Path.join(root, "node_modules/.bin/tsx"),
+          ["packages/emulator/src/bin.ts", "--port", "0", "--config", config],
+          { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
+        )
+        let output = ""
+        child.stdout.on("data", (chunk: Buffer) => void (output += chunk.toString()))
+        child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString()))
+        try {
+          const started = Date.now()
+          let found: RegExpExecArray | null = null
+          while (found === null && Date.now() - started < 20_000) {
+            await new Promise((resolve) => setTimeout(resolve, 100))
+            found = /base URL: (http:\/\/127\.0\.0\.1:\d+\/v2\.1)\n +token: +([0-9a-f]{40})/.exec(output)
+          }
+          assert.isNotNull(found, output)
+          assert.include(output, `faults:   "ubiops"`)
+          const response = await fetch(`${found![1]}/status`, { headers: { authorization: `Token ${found![2]}` } })
+          assert.strictEqual(response.headers.get("x-ratelimit-limit"), "300")
+        } finally {
+          child.kill("SIGKILL")
+          await rm(directory, { recursive: true, force: true })
+        }
+      }),
     { timeout: 30_000 }
   )
 })
