@@ -5,8 +5,7 @@
  * pipeline: wall time, CPU per result and peak RSS of the client process (from `/usr/bin/time`), each client on a
  * fresh emulator of its own. Sizes: 1,000 and 3,000 lines; with `--full`, also 50,000.
  */
-import * as esbuild from "esbuild"
-import { spawn } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -29,21 +28,18 @@ interface Measured {
 
 const time = "/usr/bin/time"
 
+/** The executable exactly as the cli package ships it: its build script bundles `src/bin.ts` (`--bin-only`). */
 const buildCommand = async (): Promise<string> => {
-  const outdir = join(benchDir, "build", "command")
-  await esbuild.build({
-    entryPoints: [join(repoRoot, "packages/cli/src/bin.ts")],
-    outdir,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    splitting: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" }
-  })
-  return join(outdir, "bin.mjs")
+  const packageDir = join(repoRoot, "packages/cli")
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [join(repoRoot, "scripts/build-package.mjs"), "--bin-only"],
+      { cwd: packageDir },
+      (error) => error ? reject(error) : resolve()
+    )
+  )
+  return join(packageDir, "dist/bin/ubiops-effect.mjs")
 }
 
 /** Runs `command` under /usr/bin/time: wall, user + system CPU and peak RSS of the process. */
