@@ -160,9 +160,17 @@ export class Hooks extends Context.Tag("@ubiops-effect/cli/Cli/Hooks")<Hooks, {
 export const leftBehind = (progress: Progress.Progress): string | undefined => {
   const snapshot = Effect.runSync(SubscriptionRef.get(progress))
   const unfinished = snapshot.submitted - Progress.finished(snapshot)
-  if (unfinished <= 0) return undefined
-  return `up to ${integer.format(unfinished)} requests created by this run may still be pending or running on the ` +
-    "server. Run again with --resume to collect them (their results are written as they finish)"
+  // creates still under way when the process quits may have made requests the progress never heard of
+  const unsubmitted = snapshot.phase === "running" && snapshot.total !== undefined
+    ? snapshot.total - snapshot.submitted
+    : 0
+  if (unfinished + unsubmitted <= 0) return undefined
+  const which = unsubmitted > 0
+    ? `of this run (${integer.format(unfinished)} created, up to ${integer.format(unsubmitted)} more by creates ` +
+      "that were under way)"
+    : "created by this run"
+  return `up to ${integer.format(unfinished + unsubmitted)} requests ${which} may still be pending or running on ` +
+    "the server. Run again with --resume to collect them (their results are written as they finish)"
 }
 
 const describe = (summary: BatchJob.Summary, output: string): string => {
