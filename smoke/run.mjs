@@ -870,7 +870,7 @@ if (wanted("help")) {
   }
 
   const emulatorHelp = await run(bin("ubiops-emulator"), ["--help"], { cwd: scratch, timeoutMs: 10_000 })
-  if (emulatorHelp.code !== 0 || !/Usage/.test(emulatorHelp.stdout)) {
+  if (emulatorHelp.code !== 0 || !/usage/i.test(emulatorHelp.stdout) || !emulatorHelp.stdout.includes("--port")) {
     fail("emulator: ubiops-emulator --help", exitText(emulatorHelp), emulatorHelp.output, emulatorHelp.ms)
   } else pass("emulator: ubiops-emulator --help", emulatorHelp.ms)
 }
