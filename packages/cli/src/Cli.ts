@@ -16,6 +16,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Limits } from "@ubiops-effect/core/ApiParams"
 import * as EmulatorCommand from "@ubiops-effect/emulator/Command"
 import * as Progress from "@ubiops-effect/stream/Progress"
 import * as Cause from "effect/Cause"
@@ -96,7 +97,7 @@ const batchOptions = {
   ),
   concurrency: Options.integer("concurrency").pipe(
     Options.withDescription(
-      `Batch creates (of up to 250 inputs) in flight at once. Default: ${jobDefaults.concurrency}.`
+      `Batch creates (of up to ${Limits.maxItems} inputs) in flight at once. Default: ${jobDefaults.concurrency}.`
     ),
     Options.withDefault(jobDefaults.concurrency),
     atLeast("concurrency", 1)
@@ -106,7 +107,7 @@ const batchOptions = {
       `Requests in flight at once (created, result not yet written). Default: ${integer.format(jobDefaults.window)}.`
     ),
     Options.withDefault(jobDefaults.window),
-    atLeast("window", 250, " (one chunk)")
+    atLeast("window", Limits.maxItems, " (one chunk)")
   ),
   inputType: Options.choice("input-type", ["structured", "plain"]).pipe(
     Options.withDescription(

@@ -7,7 +7,6 @@
  * the retry count and the budget, unless the wait is longer than `maxRateLimitWait`.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -22,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type { PipelineTarget } from "../PipelineRequests.js"
 import type { OperationId } from "../PipelineRequestsApi.js"
+import type { Reply } from "../PipelineRequestsBackend.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
 import * as RetryPolicy from "../RetryPolicy.js"
@@ -61,14 +61,8 @@ export interface CallPolicy {
   readonly callTimeout: Duration.Duration
 }
 
-export interface Reply<A> {
-  readonly value: A
-  readonly status: number
-  readonly headers: Headers.Headers
-  readonly method: string
-  /** The URL path, without host and query string. */
-  readonly path: string
-}
+/** A decoded response with its status and headers (the backend's, see `PipelineRequestsBackend`). */
+export type { Reply }
 
 export interface Caller {
   readonly settings: CallerSettings
