@@ -130,12 +130,27 @@ export const run = (
     const jobStartedAt = Date.now()
     const waiting = options.showProgress === false ? undefined : options.waiting
 
+    // the output (or its checkpoint folder) must not be the input: a resume cuts the output's unfinished last line
+    const sameFile = (a: string, b: string) =>
+      Effect.map(Effect.all([fs.realPath(a), fs.realPath(b)]), ([x, y]) => x === y).pipe(
+        Effect.orElseSucceed(() => path.resolve(a) === path.resolve(b))
+      )
+    const checkpointDirectory = CheckpointStore.directoryOf(options.output)
+    for (const written of [options.output, checkpointDirectory]) {
+      if (yield* sameFile(options.input, written)) {
+        return yield* new OutputConflict({
+          reason: `${options.input} is the input and would be written as ${
+            written === options.output ? "the output" : "the checkpoint"
+          }: write the output to another file (nothing was read or written)`
+        })
+      }
+    }
+
     const scan = yield* InputFile.scan(options.input, options.inputType)
     if (scan.invalid > 0 && options.onInvalid === "fail") {
       return yield* new InvalidInput({ path: options.input, invalid: scan.invalid, first: scan.firstInvalid })
     }
 
-    const checkpointDirectory = CheckpointStore.directoryOf(options.output)
     const startsAfresh = !(yield* fs.exists(options.output)) && !(yield* fs.exists(checkpointDirectory))
     if (!options.resume) {
       for (const existing of [options.output, checkpointDirectory]) {

@@ -174,6 +174,25 @@ describe("BatchJob.run", () => {
       assert.strictEqual((yield* Emulator.stats).created.total, 10)
     }).pipe(Effect.scoped, Effect.provide(environment)))
 
+  it.live("refuses an output that is its input, under any name, before reading or changing a byte of it", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      const fs = yield* FileSystem.FileSystem
+      const input = `${directory}/in.jsonl`
+      // no newline at the end: what a resume would cut off as an unfinished output line
+      yield* fs.writeFileString(input, numbered(3).join("\n"))
+      const before = yield* fs.readFileString(input)
+      for (const output of [input, `${directory}/./in.jsonl`]) {
+        for (const resume of [false, true]) {
+          const refused = yield* Effect.flip(BatchJob.run(job(directory, { output, resume })))
+          assert.strictEqual(refused._tag, "OutputConflict")
+          assert.match(refused.message, /is the input and would be written as the output/)
+        }
+      }
+      assert.strictEqual(yield* fs.readFileString(input), before)
+      assert.strictEqual((yield* Emulator.stats).created.total, 0)
+    }).pipe(Effect.scoped, Effect.provide(environment)))
+
   it.live("leaves no output behind when it fails before anything was created, so that it can be run again", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory
