@@ -16,6 +16,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as ApiHost from "@ubiops-effect/core/ApiHost"
 import { Limits } from "@ubiops-effect/core/ApiParams"
 import * as EmulatorCommand from "@ubiops-effect/emulator/Command"
 import * as Progress from "@ubiops-effect/stream/Progress"
@@ -25,6 +26,7 @@ import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -196,6 +198,11 @@ export const batch = Command.make("batch", batchOptions, (options) =>
     if (token === undefined) {
       return yield* new UsageError({ reason: "no API token: set UBIOPS_API_TOKEN or pass --token" })
     }
+    // what no waiting can mend is said at once, as wrong usage
+    const host = ApiHost.validateHost(Option.getOrUndefined(options.host))
+    if (Either.isLeft(host)) return yield* new UsageError({ reason: host.left })
+    const usableToken = ApiHost.validateToken(token)
+    if (Either.isLeft(usableToken)) return yield* new UsageError({ reason: usableToken.left })
     const hooks = yield* Effect.serviceOption(Hooks)
     // the runner (the client, the stream package, the HTTP transport) loads only when a batch runs: --help does not
     // pay for it

@@ -169,6 +169,21 @@ describe("ubiops-effect batch", () => {
       assert.strictEqual(badChoice.code, 2)
       assert.include(badChoice.printed, "resubmit")
 
+      // what no waiting can mend is a usage error at once, before any connection
+      for (
+        const [env, reason] of [
+          [{ UBIOPS_API_TOKEN: "t", UBIOPS_API_HOST: "ftp://files.example/v2.1" }, "host must be an http or https URL"],
+          [{ UBIOPS_API_TOKEN: "t", UBIOPS_API_HOST: "http://127.0.0.1:9/v2.1?x=1" }, "query string"],
+          [{ UBIOPS_API_TOKEN: "" }, "the API token is empty"],
+          [{ UBIOPS_API_TOKEN: "hidden-4711\nX: 1" }, "that an HTTP header cannot carry"]
+        ] as const
+      ) {
+        const refused = yield* run([...base, "--output", `${directory}/h.jsonl`], env)
+        assert.strictEqual(refused.code, 2, refused.printed)
+        assert.include(refused.printed, reason)
+        assert.notInclude(refused.printed, "hidden-4711")
+      }
+
       const env = yield* connection
       const badLine = yield* run([...base, "--output", `${directory}/b.jsonl`], env)
       assert.strictEqual(badLine.code, 2)

@@ -360,7 +360,8 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         "maxPayloadBytes",
         options.maxPayloadBytes ?? defaults.maxPayloadBytes
       ),
-      baseUrl: Options.checkHost(normalizeHost(options.host))
+      baseUrl: Options.checkHost(options.host),
+      token: Options.checkToken(options.token)
     })
     const valid = Either.getOrElse(checked, () => ({
       retry: defaults.retry,
@@ -368,13 +369,14 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       callTimeout: Duration.decode(defaults.callTimeout),
       capacity: defaults.retryBudgetCapacity,
       maxPayloadBytes: defaults.maxPayloadBytes,
-      baseUrl: normalizeHost(undefined)
+      baseUrl: normalizeHost(undefined),
+      token: options.token
     }))
     const budget = options.retryBudget === false ? RetryBudget.unlimited : yield* RetryBudget.make(valid.capacity)
     const governor = options.rateGovernor === false ? RateGovernor.unlimited : yield* RateGovernor.make
     const settings: Caller.CallerSettings = {
       baseUrl: valid.baseUrl,
-      authorization: authorization(options.token),
+      authorization: authorization(valid.token),
       userAgent: defaults.userAgent,
       retry: valid.retry,
       attemptTimeout: valid.attemptTimeout,

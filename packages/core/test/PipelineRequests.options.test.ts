@@ -50,6 +50,28 @@ describe("options", () => {
       assert.strictEqual(server.seen.length, 0)
     }))
 
+  it.effect("a host no request can go to, or a token a header cannot carry, fails each call at once, unsent", () =>
+    Effect.gen(function*() {
+      const secret = "s3cr3t-t0ken"
+      for (
+        const [client, reason] of [
+          [{ host: "ftp://files.example/v2.1" }, "host must be an http or https URL"],
+          [{ host: "http://127.0.0.1:9/v2.1?debug=1" }, "query string"],
+          [{ token: Redacted.make("") }, "the API token is empty"],
+          [{ token: Redacted.make("Token ") }, "the API token is empty"],
+          [{ token: Redacted.make(`${secret}\nX-Evil: 1`) }, "that an HTTP header cannot carry"],
+          [{ token: Redacted.make(`${secret}\u00e9`) }, "that an HTTP header cannot carry"]
+        ] as const
+      ) {
+        const { provide, server } = withClient(client)
+        const error = yield* provide(Effect.flip(Effect.flatMap(PipelineRequests, (s) => s.get(target, id))))
+        assert.strictEqual(error._tag, "InvalidRequest", reason)
+        assert.include(error.message, reason)
+        assert.notInclude(error.message, secret)
+        assert.strictEqual(server.seen.length, 0)
+      }
+    }))
+
   it.effect("a batch create that returns the wrong count names the versioned path it called", () =>
     Effect.gen(function*() {
       const { provide } = withClient({}, { status: 201, json: [batchItem] })

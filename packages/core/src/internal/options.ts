@@ -5,6 +5,7 @@
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as ApiHost from "../ApiHost.js"
 import type { RetryPolicy } from "../RetryPolicy.js"
 
 const duration = (name: string, input: Duration.DurationInput): Either.Either<Duration.Duration, string> =>
@@ -39,14 +40,8 @@ export const checkPositiveInteger = (name: string, value: number): Either.Either
     ? Either.right(value)
     : Either.left(`${name} must be a positive integer, got ${value}`)
 
-/** An API root the client can send to: an absolute `http(s)` URL. */
-export const checkHost = (baseUrl: string): Either.Either<string, string> => {
-  try {
-    const url = new URL(baseUrl)
-    return url.protocol === "http:" || url.protocol === "https:"
-      ? Either.right(baseUrl)
-      : Either.left(`host must be an http or https URL, got ${baseUrl}`)
-  } catch {
-    return Either.left(`host must be a URL, got ${baseUrl}`)
-  }
-}
+/** An API root the client can send to (see `ApiHost.validateHost`). */
+export const checkHost = (host: string | undefined): Either.Either<string, string> => ApiHost.validateHost(host)
+
+/** A token a header can carry (see `ApiHost.validateToken`). */
+export const checkToken = ApiHost.validateToken
