@@ -79,8 +79,9 @@ export const isRetryable = (error: RetryableError, options: { readonly idempoten
 
 /**
  * Whether the server may have received (and, for a create, acted on) the failed request: a lost connection or a
- * deadline that says so, a 5xx, or a response that did not decode. A refusal (4xx, 429) or a request refused
- * before sending did nothing.
+ * deadline that says so, a 5xx, a 408 (a proxy's or the server's own deadline: the request may be under way
+ * behind it), or a response that did not decode. Another refusal (4xx, 429) or a request refused before sending
+ * did nothing.
  *
  * @since 1.0.0
  * @category predicates
@@ -93,6 +94,8 @@ export const mayHaveReachedServer = (error: RetryableError): boolean => {
     case "ServerError":
     case "DecodeError":
       return true
+    case "BadRequest":
+      return error.status === 408
     default:
       return false
   }

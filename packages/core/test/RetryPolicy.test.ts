@@ -25,6 +25,9 @@ describe("RetryPolicy", () => {
     assert.isTrue(RetryPolicy.mayHaveReachedServer(dropped))
     assert.isFalse(RetryPolicy.mayHaveReachedServer(refused))
     assert.isTrue(RetryPolicy.mayHaveReachedServer(server503))
+    // a 408 is someone's deadline on the way: a create behind it may have been accepted; a 400 was refused
+    assert.isTrue(RetryPolicy.mayHaveReachedServer(new UbiOpsError.BadRequest({ ...where, status: 408 })))
+    assert.isFalse(RetryPolicy.mayHaveReachedServer(new UbiOpsError.BadRequest({ ...where, status: 400 })))
   })
 
   it.effect("mayRetry pays the shared budget, and refuses once it is spent", () =>

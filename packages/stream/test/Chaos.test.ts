@@ -52,4 +52,43 @@ describe("chaos", () => {
       assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0)
     }).pipe(Effect.provide(Layer.provideMerge(client, server)))
   }, chaosTimeout())
+
+  it.live(
+    "a 408 on a create is reconciled like any ambiguous outcome: 2,000 inputs at 30% 408s, each exactly once",
+    () => {
+      const server = EmulatorServer.layerWithEmulator({
+        port: 0,
+        token,
+        faults: { seed: 408, errorRates: { "408": 0.3 } }
+      })
+      const client = Layer.unwrapEffect(
+        Effect.map(
+          EmulatorServer.EmulatorServer,
+          ({ baseUrl }) =>
+            PipelineRequests.layer({ token: Redacted.make(token), host: baseUrl }).pipe(
+              Layer.provide(NodeHttpClient.layerUndici)
+            )
+        )
+      )
+      return Effect.gen(function*() {
+        const count = 2_000
+        const inputs = Array.from({ length: count }, (_, n) => ({ n }))
+        const seen = new Uint8Array(count)
+        yield* Batch.run(demoEcho, inputs).pipe(
+          Stream.runForEach((result) =>
+            Effect.sync(() => {
+              assert.strictEqual(seen[result.index], 0, `input ${result.index} got a second result`)
+              seen[result.index] = 1
+              assert.strictEqual(result.status, "completed")
+            })
+          )
+        )
+        assert.strictEqual(seen.reduce((sum, one) => sum + one, 0), count, "every input got its result")
+        const stats = yield* Emulator.stats
+        assert.isAbove(stats.responses["408"] ?? 0, 0, "408s were answered")
+        assert.strictEqual(stats.created.total, count, "one request per input: nothing duplicated")
+      }).pipe(Effect.provide(Layer.provideMerge(client, server)))
+    },
+    120_000
+  )
 })
