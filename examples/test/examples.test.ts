@@ -80,7 +80,8 @@ describe("the demo", () => {
   it.live("stops on Ctrl-C and says how many requests it cancelled on the server", () =>
     live(Effect.scoped(Effect.gen(function*() {
       const demo = yield* start("demo")
-      yield* Effect.sync(() => demo.stdout().includes("submitted 2,000")).pipe(
+      // once requests were created (a busy machine may draw its first line after several chunks, not at 2,000)
+      yield* Effect.sync(() => /submitted [1-9]/.test(demo.stdout())).pipe(
         Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (started) => started }),
         Effect.timeout("30 seconds")
       )
