@@ -15,8 +15,10 @@ import * as Fast from "./internal/fastDecode.js"
 /**
  * The limits of the API.
  *
- * The maximum batch timeout is disputed between sources (172800 s in the reference, 72 h in the current
- * docs, 345600 s in the CLI 2.28 help); the newest source wins, so that no valid value is refused.
+ * The maximum batch timeout is disputed between sources (172800 s in the reference copied into this repository,
+ * 72 h in UbiOps' current documentation, 345600 s in the CLI 2.28 help). The current documentation is the
+ * service's own statement of today's limit (the reference is an older copy of it, the CLI text is a client's): 72 h,
+ * 259200 s. A larger value can still be sent with `clientSideValidation: false`, and the server judges it.
  *
  * @since 1.0.0
  * @category constants
@@ -24,7 +26,7 @@ import * as Fast from "./internal/fastDecode.js"
 export const Limits = {
   maxItems: 250,
   directTimeout: { min: 10, max: 7200, default: 3600 },
-  batchTimeout: { min: 10, max: 345600, default: 14400 },
+  batchTimeout: { min: 10, max: 259200, default: 14400 },
   streamTimeout: { min: 10, max: 7200, default: 7200 },
   listLimit: { min: 1, max: 50, default: 50 },
   maxNameLength: 256,

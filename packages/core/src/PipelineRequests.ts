@@ -3,6 +3,7 @@
  *
  * @since 1.0.0
  */
+import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -88,6 +89,10 @@ export type RequestData = string | { readonly [key: string]: unknown } | Readonl
 export interface CreateOptions extends CallOptions {
   /** Timeout of the pipeline request in seconds (10 to 7200; the server's default is 3600). */
   readonly timeout?: number | undefined
+  /** The older, deprecated name of `timeout` (`pipeline_timeout` on the wire; 10 to 7200), sent as given, as the
+   * official client does. The request's deadline follows `timeout`, else this. Only a direct create carries it: a
+   * batch create has `timeout` alone. */
+  readonly pipelineTimeout?: number | undefined
   /** 0 is high priority, 1 is standard. */
   readonly priority?: 0 | 1 | undefined
 }
@@ -97,8 +102,8 @@ export interface CreateOptions extends CallOptions {
  * @category models
  */
 export interface CreateBatchOptions extends CallOptions {
-  /** Timeout of each pipeline request in seconds, counted from when it starts processing (10 to 345600; the
-   * server's default is 14400). */
+  /** Timeout of each pipeline request in seconds, counted from when it starts processing (10 to 259200, 72 hours, as
+   * UbiOps' current documentation says; the server's default is 14400). */
   readonly timeout?: number | undefined
   /** 0 is high priority, 1 is standard. */
   readonly priority?: 0 | 1 | undefined
@@ -281,6 +286,34 @@ export interface Service {
   ) => Stream.Stream<StreamEvent, ReadError>
   /** The retry budget all calls of this client share (see `retryBudget`); absent when the service does not retry. */
   readonly retryBudget?: RetryBudget.RetryBudget | undefined
+  /** The same methods, each answering with its response's status and headers too (the official client's
+   * `…_with_http_info`). */
+  readonly withHttpInfo: WithHttpInfo
+}
+
+/**
+ * A value with the status and headers of the response it came from. A call that sends nothing (an empty list to
+ * `createBatch`, `collect` or `deleteBatch`) has status 0 and no headers.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface HttpInfo<A> {
+  readonly value: A
+  readonly status: number
+  readonly headers: Headers.Headers
+}
+
+/**
+ * The service's methods answering with `HttpInfo` (the streaming call has no single response to describe).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type WithHttpInfo = {
+  readonly [K in Exclude<keyof Service, "createStreaming" | "retryBudget" | "withHttpInfo">]: Service[K] extends
+    (...args: infer P) => Effect.Effect<infer A, infer E, infer R> ? (...args: P) => Effect.Effect<HttpInfo<A>, E, R>
+    : never
 }
 
 /**
@@ -315,6 +348,10 @@ export interface ClientOptions {
   readonly rateGovernor?: boolean | undefined
   /** The most bytes a request body may have (default 64 MiB). */
   readonly maxPayloadBytes?: number | undefined
+  /** `false` sends what the reference's limits would refuse (a `limit`, status filter, request id, timeout or list
+   * length out of range) and lets the server judge, as the official client's `client_side_validation=False`. Path
+   * segments are still kept well-formed. Default `true`. */
+  readonly clientSideValidation?: boolean | undefined
   /** Changes the `HttpClient` the service sends with (a proxy, extra headers, logging). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -383,7 +420,8 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       callTimeout: valid.callTimeout,
       budget,
       governor,
-      maxPayloadBytes: valid.maxPayloadBytes
+      maxPayloadBytes: valid.maxPayloadBytes,
+      clientSideValidation: options.clientSideValidation !== false
     }
     const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
     return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))

@@ -52,6 +52,8 @@ export interface CallerSettings {
   readonly budget: RetryBudget
   readonly governor: RateGovernor.RateGovernor
   readonly maxPayloadBytes: number
+  /** Whether requests are checked against the reference's limits before sending (else only kept well-formed). */
+  readonly clientSideValidation: boolean
 }
 
 /** Per-call overrides, already resolved against the client's settings. */
@@ -151,7 +153,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     endpoint: EndpointCodec,
     request: RequestOf<OperationId>
   ): Either.Either<EncodedRequest, InvalidRequest> => {
-    const encoded = endpoint.encode(request)
+    const encoded = settings.clientSideValidation ? endpoint.encode(request) : endpoint.encodeUnchecked(request)
     if (Either.isLeft(encoded)) {
       return Either.left(new InvalidRequest({ operation: endpoint.operation, reason: encoded.left }))
     }

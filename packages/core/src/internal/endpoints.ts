@@ -76,6 +76,10 @@ export interface EndpointCodec {
   /** Whether the operation creates requests (and so must not be repeated blindly). */
   readonly isCreate: boolean
   readonly encode: (request: RequestOf<OperationId>) => Either.Either<EncodedRequest, string>
+  /** Encodes a request with only the checks that keep it well-formed (each path segment non-empty, without control
+   * characters, not `.` or `..`; a body JSON can carry): limits, patterns and enumerations are left to the server
+   * (the client's `clientSideValidation: false`). */
+  readonly encodeUnchecked: (request: RequestOf<OperationId>) => Either.Either<EncodedRequest, string>
   /** Encodes a request as the client sends it, then decodes it as the server reads it (the in-process emulator
    * serves the decoded form); `Left` says what the client would refuse to send. */
   readonly decodeRequest: (request: RequestOf<OperationId>) => Either.Either<DecodedRequest, string>
@@ -144,6 +148,14 @@ const errorMessageReader = (errors: ReadonlyMap<number, { readonly ast: Option.O
     }
     return excerpt(body.replace(/<[^>]*>/g, " "))
   }
+}
+
+/** What makes a value unusable as one path segment, whatever the server accepts: the URL would change shape. */
+const pathSegmentIssue = (value: unknown): string | undefined => {
+  if (typeof value !== "string" || value.length === 0) return "must be a non-empty string"
+  if (/[\u0000-\u001f\u007f]/.test(value)) return "must not contain control characters"
+  if (value === "." || value === "..") return "must not be \".\" or \"..\""
+  return undefined
 }
 
 const roundTrip = (schema: Schema.Schema.Any) => {
@@ -240,6 +252,37 @@ const compile = (
     return Either.right({ method: endpoint.method, path, urlParams, body })
   }
 
+  const encodeUnchecked = (request: RequestOf<OperationId>): Either.Either<EncodedRequest, string> => {
+    const params = (request.path ?? {}) as Record<string, unknown>
+    for (const [name, value] of Object.entries(params)) {
+      const issue = pathSegmentIssue(value)
+      if (issue !== undefined) return Either.left(`${name}: ${issue}`)
+    }
+    const path = endpoint.pathSchema._tag === "Some" ? makePath(params as Record<string, string>) : endpoint.path
+    const urlParams: Array<readonly [string, string]> = []
+    for (const [key, value] of Object.entries((request.urlParams ?? {}) as Record<string, unknown>)) {
+      if (value === undefined) continue
+      urlParams.push([key, Array.isArray(value) ? value.join(",") : String(value)])
+    }
+    let body: EncodedRequest["body"] = undefined
+    if (endpoint.payloadSchema._tag === "Some" && request.payload !== undefined) {
+      const payload: unknown = request.payload
+      if (typeof payload === "string" && textContentType._tag === "Some") {
+        body = { contentType: textContentType.value, text: payload }
+      } else {
+        let text: string | undefined
+        try {
+          text = JSON.stringify(payload)
+        } catch (error) {
+          return Either.left(`the data cannot be serialised as JSON: ${error instanceof Error ? error.message : error}`)
+        }
+        if (text === undefined) return Either.left("the data cannot be serialised as JSON")
+        body = { contentType: "application/json", text }
+      }
+    }
+    return Either.right({ method: endpoint.method, path, urlParams, body })
+  }
+
   const serverPath = Option.map(endpoint.pathSchema, roundTrip)
   const serverUrlParams = Option.map(endpoint.urlParamsSchema, roundTrip)
   const serverPayload = Option.map(endpoint.payloadSchema, roundTrip)
@@ -305,6 +348,7 @@ const compile = (
     successStatus: HttpApiSchema.getStatusSuccessAST(successAst),
     isCreate: isCreate(endpoint.name),
     encode,
+    encodeUnchecked,
     decodeRequest,
     serverMessage: errorMessageReader(errors),
     responseKind,

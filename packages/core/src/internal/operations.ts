@@ -3,10 +3,18 @@
  * `PipelineRequestsApi` it runs (by target version), its path, query and body, and what its response becomes.
  * The HTTP client and the emulator's in-process service both are this table on a backend.
  */
+import * as Headers from "@effect/platform/Headers"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Limits } from "../ApiParams.js"
-import type { PipelineTarget, RequestFile, Service, VersionTarget } from "../PipelineRequests.js"
+import type {
+  HttpInfo,
+  PipelineTarget,
+  RequestFile,
+  Service,
+  VersionTarget,
+  WithHttpInfo
+} from "../PipelineRequests.js"
 import type { OperationId } from "../PipelineRequestsApi.js"
 import type { Backend, Reply } from "../PipelineRequestsBackend.js"
 import { DecodeError } from "../UbiOpsError.js"
@@ -55,26 +63,56 @@ const toRequestFile = (reply: Reply<Uint8Array>): RequestFile => {
   return { filename: filenameOf(reply.headers["content-disposition"]), contentType, bytes, text, data }
 }
 
-const value = <A>(reply: Reply<A>): A => reply.value
+/**
+ * What a method answers with, given its response (none when an empty list sent nothing) and the value it made of it:
+ * the value alone, or, for `withHttpInfo`, an `HttpInfo` of it. The methods are written once, typed for the value
+ * alone; `withHttpInfo`'s type says what they answer with `withInfo`.
+ */
+type Respond = <A>(reply: Reply<unknown> | undefined, value: A) => A
 
-export const makeService = (backend: Backend): Service => ({
+const valueOnly: Respond = (_, value) => value
+
+const withInfo: Respond = <A>(reply: Reply<unknown> | undefined, value: A): A => {
+  const info: HttpInfo<A> = reply === undefined
+    ? { value, status: 0, headers: Headers.empty }
+    : { value, status: reply.status, headers: reply.headers }
+  return info as unknown as A
+}
+
+export const makeService = (backend: Backend): Service => {
+  const service = methods(backend, valueOnly)
+  let info: WithHttpInfo | undefined
+  return {
+    ...service,
+    // made on first use: a client that never asks pays nothing for it
+    get withHttpInfo() {
+      return info ??= methods(backend, withInfo) as unknown as WithHttpInfo
+    }
+  }
+}
+
+const methods = (backend: Backend, respond: Respond): Omit<Service, "withHttpInfo"> => ({
   create: (target, data, options) =>
     Effect.map(
       backend.call({
         operation: byVersion(target, "pipelineRequestsCreate", "pipelineVersionRequestsCreate"),
         request: {
           path: pipelinePath(target),
-          urlParams: { timeout: options?.timeout, priority: options?.priority },
+          urlParams: {
+            timeout: options?.timeout,
+            priority: options?.priority,
+            pipeline_timeout: options?.pipelineTimeout
+          },
           payload: data
         },
         target,
         options,
-        pipelineTimeoutSeconds: options?.timeout ?? Limits.directTimeout.default
+        pipelineTimeoutSeconds: options?.timeout ?? options?.pipelineTimeout ?? Limits.directTimeout.default
       }),
-      value
+      (reply) => respond(reply, reply.value)
     ),
   createBatch: (target, data, options) => {
-    if (data.length === 0) return Effect.succeed([])
+    if (data.length === 0) return Effect.succeed(respond(undefined, []))
     const operation = byVersion(target, "batchPipelineRequestsCreate", "batchPipelineVersionRequestsCreate")
     return backend.call({
       operation,
@@ -87,7 +125,7 @@ export const makeService = (backend: Backend): Service => ({
       options
     }).pipe(Effect.flatMap((reply) =>
       reply.value.length === data.length
-        ? Effect.succeed(reply.value)
+        ? Effect.succeed(respond(reply, reply.value))
         : Effect.fail(
           new DecodeError({
             operation,
@@ -108,7 +146,7 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      value
+      (reply) => respond(reply, reply.value)
     ),
   list: (target, options) =>
     Effect.map(
@@ -132,48 +170,60 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      value
+      (reply) => respond(reply, reply.value)
     ),
   collect: (target, requestIds, options) =>
-    requestIds.length === 0 ? Effect.succeed([]) : Effect.map(
+    requestIds.length === 0 ? Effect.succeed(respond(undefined, [])) : Effect.map(
       backend.call({
         operation: byVersion(target, "pipelineRequestsBatchGet", "pipelineVersionRequestsBatchGet"),
         request: { path: pipelinePath(target), payload: requestIds },
         target,
         options
       }),
-      value
+      (reply) => respond(reply, reply.value)
     ),
   cancel: (target, requestId, options) =>
-    Effect.asVoid(backend.call({
-      operation: byVersion(target, "pipelineRequestsUpdate", "pipelineVersionRequestsUpdate"),
-      request: { path: requestPath(target, requestId), payload: { status: "cancelled" } },
-      target,
-      options
-    })),
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsUpdate", "pipelineVersionRequestsUpdate"),
+        request: { path: requestPath(target, requestId), payload: { status: "cancelled" } },
+        target,
+        options
+      }),
+      (reply) => respond(reply, undefined)
+    ),
   cancelBatch: (target, selection, options) =>
-    Effect.asVoid(backend.call({
-      operation: byVersion(target, "pipelineRequestsBatchCancel", "pipelineVersionRequestsBatchCancel"),
-      request: "status" in selection
-        ? { path: pipelinePath(target), urlParams: { status: selection.status }, payload: [] }
-        : { path: pipelinePath(target), urlParams: {}, payload: selection },
-      target,
-      options
-    })),
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsBatchCancel", "pipelineVersionRequestsBatchCancel"),
+        request: "status" in selection
+          ? { path: pipelinePath(target), urlParams: { status: selection.status }, payload: [] }
+          : { path: pipelinePath(target), urlParams: {}, payload: selection },
+        target,
+        options
+      }),
+      (reply) => respond(reply, undefined)
+    ),
   delete: (target, requestId, options) =>
-    Effect.asVoid(backend.call({
-      operation: byVersion(target, "pipelineRequestsDelete", "pipelineVersionRequestsDelete"),
-      request: { path: requestPath(target, requestId) },
-      target,
-      options
-    })),
+    Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsDelete", "pipelineVersionRequestsDelete"),
+        request: { path: requestPath(target, requestId) },
+        target,
+        options
+      }),
+      (reply) => respond(reply, undefined)
+    ),
   deleteBatch: (target, requestIds, options) =>
-    requestIds.length === 0 ? Effect.void : Effect.asVoid(backend.call({
-      operation: byVersion(target, "pipelineRequestsBatchDelete", "pipelineVersionRequestsBatchDelete"),
-      request: { path: pipelinePath(target), payload: requestIds },
-      target,
-      options
-    })),
+    requestIds.length === 0 ? Effect.succeed(respond(undefined, undefined)) : Effect.map(
+      backend.call({
+        operation: byVersion(target, "pipelineRequestsBatchDelete", "pipelineVersionRequestsBatchDelete"),
+        request: { path: pipelinePath(target), payload: requestIds },
+        target,
+        options
+      }),
+      (reply) => respond(reply, undefined)
+    ),
   getOperatorRequest: (target, requestId, options) =>
     Effect.map(
       backend.call({
@@ -189,7 +239,7 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      value
+      (reply) => respond(reply, reply.value)
     ),
   getInput: (target, requestId, options) =>
     Effect.map(
@@ -199,7 +249,7 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      toRequestFile
+      (reply) => respond(reply, toRequestFile(reply))
     ),
   getOutput: (target, requestId, options) =>
     Effect.map(
@@ -209,7 +259,7 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      toRequestFile
+      (reply) => respond(reply, toRequestFile(reply))
     ),
   getOperatorRequestInput: (target, requestId, options) =>
     Effect.map(
@@ -219,7 +269,7 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      toRequestFile
+      (reply) => respond(reply, toRequestFile(reply))
     ),
   getOperatorRequestOutput: (target, requestId, options) =>
     Effect.map(
@@ -229,7 +279,7 @@ export const makeService = (backend: Backend): Service => ({
         target,
         options
       }),
-      toRequestFile
+      (reply) => respond(reply, toRequestFile(reply))
     ),
   createStreaming: (target, data, options) =>
     Stream.suspend(() =>
