@@ -60,10 +60,17 @@ export const defaults = {
 
 const maxErrors = 5
 
+/** A cancel the server answered with a refusal, for the whole group: one id it cannot find (deleted, say), a group it
+ * will not take, or an error of its own. A smaller group may pass; an outage, a timeout or a rate limit would not. */
+const refusedGroup = (error: { readonly _tag: string }): boolean =>
+  error._tag === "BadRequest" || error._tag === "NotFound" || error._tag === "ServerError"
+
 /**
  * Cancels requests with batch cancels of at most 250 ids, then looks at each batch to tell which were cancelled
- * and which had already finished. Never fails: failures are counted in the report. Bounded by `timeout`, also
- * when it runs in a finalizer.
+ * and which had already finished. A batch cancel the server refuses (400, 404, 5xx) is tried again in two halves,
+ * down to single requests (cancelled one by one), so that one request the server will not cancel does not leave the
+ * 249 others running. Never fails: failures are counted in the report. Bounded by `timeout`, also when it runs in a
+ * finalizer.
  *
  * @since 1.0.0
  * @category cancellation
@@ -85,11 +92,18 @@ export const cancelRequests = (
       groups.push(requestIds.slice(start, start + maxItemsPerCall))
     }
     let settled = 0
-    const cancelGroup = (ids: ReadonlyArray<string>) =>
+    const cancelGroup = (ids: ReadonlyArray<string>): Effect.Effect<void> =>
       Effect.gen(function*() {
-        const cancelled = yield* Effect.either(service.cancelBatch(target, ids))
+        const cancelled = yield* Effect.either(
+          ids.length === 1 ? service.cancel(target, ids[0]) : service.cancelBatch(target, ids)
+        )
         if (cancelled._tag === "Left") {
           noteError(cancelled.left)
+          if (ids.length > 1 && refusedGroup(cancelled.left)) {
+            const half = Math.ceil(ids.length / 2)
+            yield* cancelGroup(ids.slice(0, half))
+            return yield* cancelGroup(ids.slice(half))
+          }
           counts.failedToCancel += ids.length
           settled += ids.length
           return
