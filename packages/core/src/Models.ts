@@ -204,7 +204,9 @@ export class PipelineRequestBatchCreateResponse extends Schema.Class<PipelineReq
   pipeline: nullable(Schema.String),
   version: nullable(Schema.String),
   status: RequestStatus,
-  time_created: Timestamp
+  time_created: Timestamp,
+  /** The input, when the server sends it back (the documented reply has no such field): `null` when it does not. */
+  request_data: nullable(JsonValue)
 }) {}
 
 const listFields = {

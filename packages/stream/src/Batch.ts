@@ -70,7 +70,12 @@ export class InputError extends Data.TaggedError("InputError")<{ readonly cause:
  * @since 1.0.0
  * @category errors
  */
-export type RunError = ReadError | Reconciliation.UncertainCreate | Checkpoint.CheckpointError | InputError
+export type RunError =
+  | ReadError
+  | Reconciliation.UncertainCreate
+  | Reconciliation.MismatchedCreate
+  | Checkpoint.CheckpointError
+  | InputError
 
 /**
  * One request created by `submit`.
@@ -233,12 +238,20 @@ export const submit: {
     pipeline: Pipeline<I, O>,
     inputs: Inputs<I, E, R>,
     options?: SubmitOptions
-  ): Stream.Stream<Submitted<I>, ReadError | Reconciliation.UncertainCreate | InputError | E, PipelineRequests | R>
+  ): Stream.Stream<
+    Submitted<I>,
+    ReadError | Reconciliation.UncertainCreate | Reconciliation.MismatchedCreate | InputError | E,
+    PipelineRequests | R
+  >
   <I extends RequestData, E = never, R = never>(
     target: PipelineTarget,
     inputs: Inputs<I, E, R>,
     options?: SubmitOptions
-  ): Stream.Stream<Submitted<I>, ReadError | Reconciliation.UncertainCreate | InputError | E, PipelineRequests | R>
+  ): Stream.Stream<
+    Submitted<I>,
+    ReadError | Reconciliation.UncertainCreate | Reconciliation.MismatchedCreate | InputError | E,
+    PipelineRequests | R
+  >
 } = <I, O, E, R>(target: PipelineTarget | Pipeline<I, O>, inputs: Inputs<I, E, R>, options?: SubmitOptions) =>
   Internal.submit(target, readable(inputs), options)
 

@@ -135,6 +135,26 @@ export class UncertainCreate extends Data.TaggedError("UncertainCreate")<{
 }
 
 /**
+ * A batch create's reply that does not pair with the inputs sent: the ids come back in a list that no document
+ * promises is in input order, and where the reply carries `request_data`, an item carried another input's data. The
+ * run fails instead of attaching results to the wrong inputs; the chunk's requests are cancelled with the run.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class MismatchedCreate extends Data.TaggedError("MismatchedCreate")<{
+  readonly target: PipelineTarget
+  /** The position, in its chunk, of the first input whose request carried other data. */
+  readonly position: number
+  readonly requestId: string
+}> {
+  override get message() {
+    return `${this.target.project}/${this.target.pipeline}: the batch create's reply does not pair with its inputs: ` +
+      `request ${this.requestId}, at position ${this.position}, carries the data of another input`
+  }
+}
+
+/**
  * JSON with object keys sorted, after what `JSON.stringify` does (`toJSON`, `undefined` left out): two values
  * that the server stores as the same JSON give the same text.
  *

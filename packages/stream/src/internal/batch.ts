@@ -89,7 +89,7 @@ export const submit = <I, O, E, R>(
   options: SubmitOptions | undefined
 ): Stream.Stream<
   Submitted<I>,
-  ReadError | Reconciliation.UncertainCreate | InputError | E,
+  ReadError | Reconciliation.UncertainCreate | Reconciliation.MismatchedCreate | InputError | E,
   PipelineRequests | R
 > =>
   Stream.unwrapScoped(Effect.gen(function*() {

@@ -1,7 +1,7 @@
 /**
  * Matching inputs against requests by their data: canonical JSON (object keys sorted), as a multiset.
  */
-import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
+import type { PipelineRequestBatchCreateResponse, PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { RequestData } from "@ubiops-effect/core/PipelineRequests"
 
 /** JSON with object keys sorted, after what `JSON.stringify` does (`toJSON`, `undefined` left out). */
@@ -57,6 +57,23 @@ export class Matcher {
       this.left--
     }
   }
+}
+
+/**
+ * Where a batch create's reply does not pair with the inputs sent, by position: the first item that carries
+ * `request_data` other than its input's. Items without `request_data` (the documented reply) cannot be checked.
+ * The one place that checks a create reply against its inputs.
+ */
+export const replyMismatch = (
+  data: ReadonlyArray<RequestData>,
+  replies: ReadonlyArray<Pick<PipelineRequestBatchCreateResponse, "id" | "request_data">>
+): { readonly position: number; readonly requestId: string } | undefined => {
+  for (let i = 0; i < replies.length; i++) {
+    const sent = replies[i].request_data
+    if (sent === null || sent === undefined) continue
+    if (canonicalJson(sent) !== canonicalJson(data[i])) return { position: i, requestId: replies[i].id }
+  }
+  return undefined
 }
 
 /** Matches inputs against requests, each request given to at most one input with the same data. */

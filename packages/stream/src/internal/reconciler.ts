@@ -26,9 +26,9 @@ import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import type { Checkpoint, CheckpointError, Intent } from "../Checkpoint.js"
 import type { Estimates } from "../PollingRule.js"
-import { defaults, type Options, UncertainCreate } from "../Reconciliation.js"
+import { defaults, MismatchedCreate, type Options, UncertainCreate } from "../Reconciliation.js"
 import { find } from "./findAccepted.js"
-import { match } from "./matching.js"
+import { match, replyMismatch } from "./matching.js"
 import { createBackoff, mayCreateAgain } from "./retries.js"
 
 /**
@@ -149,7 +149,7 @@ export interface Reconciler {
     intent: Intent | undefined,
     andThen: (created: Created) => Effect.Effect<B, E2>,
     leftover: (left: Leftovers) => Effect.Effect<void>
-  ) => Effect.Effect<B, ReadError | UncertainCreate | CheckpointError | E2>
+  ) => Effect.Effect<B, ReadError | UncertainCreate | MismatchedCreate | CheckpointError | E2>
 }
 
 /** The fibers of chunks of one run, to give to `makeReconciler`; the scope ends those still running. */
@@ -190,7 +190,7 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
       ids: Array<string | undefined>,
       state: { uncertain: number; adopted: number },
       stopping: Deferred.Deferred<void>
-    ): Effect.Effect<Created | undefined, ReadError | UncertainCreate | CheckpointError> => {
+    ): Effect.Effect<Created | undefined, ReadError | UncertainCreate | MismatchedCreate | CheckpointError> => {
       const size = data.length
       const pendingIndices = () => {
         const left: Array<number> = []
@@ -277,9 +277,8 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
             })
           }
           state.uncertain = left.length
-          const result = yield* Effect.either(
-            service.createBatch(target, left.length === size ? data : left.map((i) => data[i]), config.createOptions)
-          )
+          const sent = left.length === size ? data : left.map((i) => data[i])
+          const result = yield* Effect.either(service.createBatch(target, sent, config.createOptions))
           const receivedAt = yield* Clock.currentTimeMillis
           if (result._tag === "Right") {
             const responses = result.right
@@ -290,6 +289,15 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
             }
             claims.add(fresh, receivedAt, reach())
             state.uncertain = 0
+            // the ids are kept above all the same: the chunk's requests exist, and are cancelled with the run
+            const mismatch = replyMismatch(sent, responses)
+            if (mismatch !== undefined) {
+              return yield* new MismatchedCreate({
+                target,
+                position: left[mismatch.position],
+                requestId: mismatch.requestId
+              })
+            }
           }
           return { result, sentAt, receivedAt, first: firstSent }
         }))

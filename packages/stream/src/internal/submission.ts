@@ -60,7 +60,12 @@ export interface ChunkPlan {
   readonly reserve: (count: number) => Effect.Effect<void>
 }
 
-export type SubmissionError = ReadError | InvalidRequest | CheckpointError | Reconciliation.UncertainCreate
+export type SubmissionError =
+  | ReadError
+  | InvalidRequest
+  | CheckpointError
+  | Reconciliation.UncertainCreate
+  | Reconciliation.MismatchedCreate
 
 /**
  * The submission of a run: its chunks, and what chunks that did not finish left behind. Its chunk fibers belong to
