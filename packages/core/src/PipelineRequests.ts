@@ -3,7 +3,6 @@
  *
  * @since 1.0.0
  */
-import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -17,6 +16,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import { authorization, normalizeHost } from "./ApiHost.js"
 import type { ListStatus } from "./ApiParams.js"
+import type * as HttpInfo from "./HttpInfo.js"
 import * as Caller from "./internal/caller.js"
 import * as HttpBackend from "./internal/httpBackend.js"
 import * as Operations from "./internal/operations.js"
@@ -288,32 +288,7 @@ export interface Service {
   readonly retryBudget?: RetryBudget.RetryBudget | undefined
   /** The same methods, each answering with its response's status and headers too (the official client's
    * `…_with_http_info`). */
-  readonly withHttpInfo: WithHttpInfo
-}
-
-/**
- * A value with the status and headers of the response it came from. A call that sends nothing (an empty list to
- * `createBatch`, `collect` or `deleteBatch`) has status 0 and no headers.
- *
- * @since 1.0.0
- * @category models
- */
-export interface HttpInfo<A> {
-  readonly value: A
-  readonly status: number
-  readonly headers: Headers.Headers
-}
-
-/**
- * The service's methods answering with `HttpInfo` (the streaming call has no single response to describe).
- *
- * @since 1.0.0
- * @category models
- */
-export type WithHttpInfo = {
-  readonly [K in Exclude<keyof Service, "createStreaming" | "retryBudget" | "withHttpInfo">]: Service[K] extends
-    (...args: infer P) => Effect.Effect<infer A, infer E, infer R> ? (...args: P) => Effect.Effect<HttpInfo<A>, E, R>
-    : never
+  readonly withHttpInfo: HttpInfo.WithHttpInfo
 }
 
 /**

@@ -15,6 +15,11 @@ export * as ApiParams from "./ApiParams.js"
 /**
  * @since 1.0.0
  */
+export * as HttpInfo from "./HttpInfo.js"
+
+/**
+ * @since 1.0.0
+ */
 export * as Models from "./Models.js"
 
 /**

@@ -7,14 +7,8 @@ import * as Headers from "@effect/platform/Headers"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Limits } from "../ApiParams.js"
-import type {
-  HttpInfo,
-  PipelineTarget,
-  RequestFile,
-  Service,
-  VersionTarget,
-  WithHttpInfo
-} from "../PipelineRequests.js"
+import type { HttpInfo, WithHttpInfo } from "../HttpInfo.js"
+import type { PipelineTarget, RequestFile, Service, VersionTarget } from "../PipelineRequests.js"
 import type { OperationId } from "../PipelineRequestsApi.js"
 import type { Backend, Reply } from "../PipelineRequestsBackend.js"
 import { DecodeError } from "../UbiOpsError.js"
