@@ -77,7 +77,10 @@ const openSubmission = <I, O>(operation: string, target: Target<I, O>, options: 
       concurrency,
       encode: encoder(target),
       createOptions: options?.create,
-      reconcile: options?.reconcile,
+      // only a run has results to report an unconfirmed input with: a submission fails as with `fail`
+      reconcile: operation === "Batch.run" || options?.reconcile?.onUncertain !== "report"
+        ? options?.reconcile
+        : { ...options.reconcile, onUncertain: "fail" },
       grace: interruptTimeout
     })
     return { chunkSize, concurrency, interruptTimeout, pipelineTarget, service, submission }
@@ -179,7 +182,8 @@ export const poll = <E, R>(
       firstIndex: 0,
       checkpoint: undefined,
       tracker: new Tracker(undefined, undefined),
-      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail))
+      onMissing: "fail",
+      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail!))
     }, feed)
   }))
 
@@ -262,6 +266,7 @@ export const run = <I, O, E, R>(
       firstIndex: (checkpoint?.resumeFrom ?? 0) * chunkSize,
       checkpoint,
       tracker,
+      onMissing: "emit",
       toOutputs: resultsOf(target)
     }, feed)
   }))

@@ -1,0 +1,157 @@
+/**
+ * `Batch.run` on pipeline versions that keep only metadata or nothing (`request_retention_mode`), with creates that
+ * fail after the server accepted them (a lost reply, a 5xx) or before: no input runs twice on the server, every input
+ * gets exactly one typed result, and a request the server no longer has is reported as gone.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { PipelineRequests, type Service } from "@ubiops-effect/core/PipelineRequests"
+import { ServerError, TransportError } from "@ubiops-effect/core/UbiOpsError"
+import * as Emulator from "@ubiops-effect/emulator/Emulator"
+import type { ProjectDefinition } from "@ubiops-effect/emulator/PipelineDefinition"
+import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
+import * as Batch from "../src/Batch.js"
+import { onTestClock } from "./utils/testClock.js"
+
+const path = "/v2.1/projects/kept/pipelines/x/requests/batch"
+const lostReply = new TransportError({
+  operation: "batchPipelineRequestsCreate",
+  method: "POST",
+  path,
+  mayHaveReachedServer: true,
+  reason: "ECONNRESET"
+})
+const badGateway = new ServerError({
+  operation: "batchPipelineRequestsCreate",
+  method: "POST",
+  path,
+  status: 502,
+  serverMessage: "Bad Gateway"
+})
+
+/** Chosen creates fail: `lost` and `5xx` once the server stored the requests, `before` without reaching it. */
+const faulty = (service: Service, fates: Record<number, "lost" | "5xx" | "before">): Service => {
+  let calls = 0
+  return {
+    ...service,
+    createBatch: (target, data, options) =>
+      Effect.suspend(() => {
+        const fate = fates[calls++]
+        if (fate === "before") return Effect.fail(badGateway)
+        const create = service.createBatch(target, data, options)
+        if (fate === "lost") return Effect.zipRight(create, Effect.fail(lostReply))
+        if (fate === "5xx") return Effect.zipRight(create, Effect.fail(badGateway))
+        return create
+      })
+  }
+}
+
+/** A project whose pipelines count, per input `n`, how many times the server ran it. */
+const counting = () => {
+  const runs = new Map<number, number>()
+  const run = (input: unknown) =>
+    Effect.sync(() => {
+      const n = (input as { n: number }).n
+      runs.set(n, (runs.get(n) ?? 0) + 1)
+      return input
+    })
+  const objects = [{ kind: "deployment" as const, name: "count", run }]
+  const project: ProjectDefinition = {
+    name: "kept",
+    pipelines: [
+      { name: "metadata", requestRetentionMode: "metadata", workers: 50, objects },
+      { name: "none", requestRetentionMode: "none", workers: 50, objects },
+      {
+        name: "slow",
+        workers: 50,
+        objects: [{ kind: "deployment", name: "wait", latency: "5 seconds" }]
+      }
+    ]
+  }
+  return { project, runs }
+}
+
+const fates = { 1: "lost", 3: "before", 5: "5xx", 8: "lost" } as const
+
+const runUnderFaults = (pipeline: "metadata" | "none", retention: "metadata" | "none") => {
+  const { project, runs } = counting()
+  const inputs = Array.from({ length: 1_000 }, (_, n) => ({ n }))
+  return Effect.gen(function*() {
+    const service = faulty(yield* PipelineRequests, fates)
+    const results = Chunk.toReadonlyArray(
+      yield* Batch.run({ project: "kept", pipeline }, inputs, {
+        chunkSize: 100,
+        reconcile: { onUncertain: "report", retention }
+      }).pipe(Stream.runCollect, Effect.provideService(PipelineRequests, service))
+    )
+    const byIndex = new Map(results.map((result) => [result.index, result]))
+    assert.strictEqual(results.length, inputs.length, "one result per input")
+    assert.strictEqual(byIndex.size, inputs.length, "no input twice")
+    for (const [n, count] of runs) assert.strictEqual(count, 1, `input ${n} ran ${count} times on the server`)
+    const stats = yield* Emulator.stats
+    assert.strictEqual(stats.created.total, runs.size, "each request created ran once")
+    const statuses = new Map<string, number>()
+    for (const result of results) {
+      statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1)
+      // a confirmed input ran on the server (nothing lost); an unconfirmed one at most once (nothing created twice)
+      if (result.status !== "unconfirmed") assert.isTrue(runs.has(result.index), `input ${result.index} ran`)
+    }
+    return { statuses: Object.fromEntries(statuses), created: stats.created.total }
+  }).pipe(Effect.provide(Emulator.layerPipelineRequests({ projects: [project], demo: false })))
+}
+
+describe("Batch.run under retention metadata and none", () => {
+  it.effect("metadata: lost replies and 5xx after accept are unconfirmed, never created again", () =>
+    onTestClock(Effect.gen(function*() {
+      const { created, statuses } = yield* runUnderFaults("metadata", "metadata")
+      // the three creates accepted without an answer: 300 unconfirmed inputs (they ran, once). The one refused before
+      // acceptance is created again only when no unreadable request lies in its window; here the requests of an
+      // unconfirmed chunk do (measured: 600 completed, 400 unconfirmed, 900 created)
+      assert.isAtLeast(statuses.unconfirmed ?? 0, 300)
+      assert.strictEqual((statuses.completed ?? 0) + (statuses.unconfirmed ?? 0), 1_000)
+      assert.isAtLeast(created, 900)
+    })))
+
+  it.effect("none: finished requests are gone (each ran once), ambiguous creates unconfirmed, none created twice", () =>
+    onTestClock(Effect.gen(function*() {
+      const { created, statuses } = yield* runUnderFaults("none", "none")
+      assert.isAtLeast(statuses.unconfirmed ?? 0, 400, "with retention none even the refused create cannot be told")
+      assert.strictEqual((statuses.gone ?? 0) + (statuses.unconfirmed ?? 0), 1_000)
+      assert.strictEqual(statuses.gone, 600)
+      assert.strictEqual(created, 900)
+    })))
+
+  it.effect("none, undeclared with onUncertain fail (the default): an ambiguous create fails the run typed", () =>
+    onTestClock(Effect.gen(function*() {
+      const { project } = counting()
+      const error = yield* Effect.gen(function*() {
+        const service = faulty(yield* PipelineRequests, { 0: "lost" })
+        return yield* Batch.run({ project: "kept", pipeline: "none" }, [{ n: 1 }], {
+          reconcile: { retention: "none" }
+        }).pipe(Stream.runDrain, Effect.provideService(PipelineRequests, service), Effect.flip)
+      }).pipe(Effect.provide(Emulator.layerPipelineRequests({ projects: [project], demo: false })))
+      assert.strictEqual(error._tag, "UncertainCreate")
+      assert.include(error.message, "retention none")
+      assert.include(error.message, "inputs 0 were accepted")
+    })))
+
+  it.effect("a request deleted before the run collects it is gone; the others complete", () =>
+    onTestClock(Effect.gen(function*() {
+      const { project } = counting()
+      yield* Effect.gen(function*() {
+        const client = yield* PipelineRequests
+        const slow = { project: "kept", pipeline: "slow" }
+        const inputs = Array.from({ length: 20 }, (_, n) => ({ n }))
+        const run = yield* Effect.fork(Stream.runCollect(Batch.run(slow, inputs)))
+        yield* TestClock.adjust("1 second")
+        const processing = yield* client.list(slow, { status: ["processing"] })
+        assert.strictEqual(processing.length, 20)
+        const deleted = processing.slice(0, 3).map((item) => item.id)
+        yield* client.deleteBatch(slow, deleted)
+        const results = Chunk.toReadonlyArray(yield* Fiber.join(run))
+        assert.strictEqual(results.length, 20)
+        const gone = results.filter((result) => result.status === "gone")
+        assert.deepStrictEqual(gone.map((result) => result.requestId).sort(), [...deleted].sort())
+        assert.strictEqual(results.filter((result) => result.status === "completed").length, 17)
+      }).pipe(Effect.provide(Emulator.layerPipelineRequests({ projects: [project], demo: false })))
+    })))
+})
