@@ -59,8 +59,10 @@
  *   again), so that every input has a typed outcome and none is created twice. Under `metadata`, when no unreadable request is in the window, nothing was accepted and
  *   creating again is safe. Under `none` a request is forgotten as soon as it finishes, so a listing that shows
  *   nothing proves nothing: declare it (`retention: "none"`) and every input of an ambiguous create that is not
- *   matched is uncertain in the same way, never created again by a guess. The run cannot learn the mode from the
- *   requests API; undeclared, `full` is assumed (UbiOps' default).
+ *   matched is uncertain in the same way, never created again by a guess. The requests API does not tell the mode;
+ *   undeclared, `full` (UbiOps' default) is assumed until the run reads one of its own requests without its
+ *   `request_data` or finds one gone, and `none` from then on. Before that, an ambiguous create under `none` whose
+ *   requests finished before the listing has its inputs created again.
  * - A create that the server accepts after the client gave up on it and after the listing (a server that takes
  *   longer than the attempt deadline to accept a batch) is not seen: its inputs run twice.
  * - A request deleted (or dropped by retention) before the listing cannot be found: its input is created again,
@@ -103,8 +105,9 @@ export interface Options {
    * `resubmit` (created again: at least once, perhaps twice) or `report` (`Batch.run` gives each such input an
    * `Unconfirmed` result and goes on; `Batch.submit` fails as with `fail`). */
   readonly onUncertain?: "fail" | "resubmit" | "report" | undefined
-  /** The pipeline version's `request_retention_mode` (default `full`). With `none`, the inputs of an ambiguous create
-   * that no listed request matches are uncertain (see `onUncertain`) instead of created again. */
+  /** The pipeline version's `request_retention_mode`. With `none`, the inputs of an ambiguous create that no listed
+   * request matches are uncertain (see `onUncertain`) instead of created again. Undeclared: `full` until the run sees
+   * one of its own requests without data or gone, then `none`. */
   readonly retention?: "full" | "metadata" | "none" | undefined
 }
 

@@ -28,8 +28,11 @@ const badGateway = new ServerError({
   serverMessage: "Bad Gateway"
 })
 
-/** Chosen creates fail: `lost` and `5xx` once the server stored the requests, `before` without reaching it. */
-const faulty = (service: Service, fates: Record<number, "lost" | "5xx" | "before">): Service => {
+/**
+ * Chosen creates fail: `lost` and `5xx` once the server stored the requests, `lostLate` too but a second later (its
+ * requests have finished by then), `before` without reaching it.
+ */
+const faulty = (service: Service, fates: Record<number, "lost" | "lostLate" | "5xx" | "before">): Service => {
   let calls = 0
   return {
     ...service,
@@ -39,6 +42,7 @@ const faulty = (service: Service, fates: Record<number, "lost" | "5xx" | "before
         if (fate === "before") return Effect.fail(badGateway)
         const create = service.createBatch(target, data, options)
         if (fate === "lost") return Effect.zipRight(create, Effect.fail(lostReply))
+        if (fate === "lostLate") return Effect.zipRight(create, Effect.zipRight(Effect.sleep("1 second"), lostReply))
         if (fate === "5xx") return Effect.zipRight(create, Effect.fail(badGateway))
         return create
       })
@@ -132,6 +136,28 @@ describe("Batch.run under retention metadata and none", () => {
       assert.strictEqual(error._tag, "UncertainCreate")
       assert.include(error.message, "retention none")
       assert.include(error.message, "inputs 0 were accepted")
+    })))
+
+  it.effect("none, undeclared: once the run saw its own requests gone, an empty listing is no proof", () =>
+    onTestClock(Effect.gen(function*() {
+      const { project, runs } = counting()
+      const inputs = Array.from({ length: 500 }, (_, n) => ({ n }))
+      const results = yield* Effect.gen(function*() {
+        // the third create is accepted, and its reply lost only when its requests have finished and been forgotten
+        const service = faulty(yield* PipelineRequests, { 2: "lostLate" })
+        return Chunk.toReadonlyArray(
+          yield* Batch.run({ project: "kept", pipeline: "none" }, inputs, {
+            chunkSize: 100,
+            concurrency: 1,
+            reconcile: { onUncertain: "report" }
+          }).pipe(Stream.runCollect, Effect.provideService(PipelineRequests, service))
+        )
+      }).pipe(Effect.provide(Emulator.layerPipelineRequests({ projects: [project], demo: false })))
+      for (const [n, count] of runs) assert.strictEqual(count, 1, `input ${n} ran ${count} times on the server`)
+      assert.strictEqual(runs.size, 500)
+      const unconfirmed = results.filter((result) => result.status === "unconfirmed").map((result) => result.index)
+      assert.deepStrictEqual(unconfirmed, Array.from({ length: 100 }, (_, i) => 200 + i))
+      assert.strictEqual(results.filter((result) => result.status === "gone").length, 400)
     })))
 
   it.effect("a request deleted before the run collects it is gone; the others complete", () =>

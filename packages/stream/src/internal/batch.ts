@@ -21,6 +21,7 @@ import * as Validate from "./options.js"
 import { stopOutstanding } from "./outstanding.js"
 import { makeFollower } from "./poller.js"
 import { Tracker } from "./progressTracker.js"
+import { RetentionEvidence } from "./retentionEvidence.js"
 import { type AcceptedChunk, makeSubmission, type SubmissionError } from "./submission.js"
 import { encoder, resultsOf, type Target, targetOf } from "./targets.js"
 
@@ -252,7 +253,8 @@ export const run = <I, O, E, R>(
       return Stream.empty
     }
 
-    const plan = { checkpoint, estimates: follower.window.estimates, reserve: follower.reserve }
+    const evidence = new RetentionEvidence()
+    const plan = { checkpoint, estimates: follower.window.estimates, reserve: follower.reserve, evidence }
     const feed = Stream.runDrain(submission.chunks(inputs, plan, follower.deliver))
     yield* tracker.publish
     return follower.follow({
@@ -267,6 +269,7 @@ export const run = <I, O, E, R>(
       checkpoint,
       tracker,
       onMissing: "emit",
+      evidence,
       toOutputs: resultsOf(target)
     }, feed)
   }))

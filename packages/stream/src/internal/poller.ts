@@ -31,6 +31,7 @@ import { type Collected, collectExisting } from "./collectExisting.js"
 import { maxItemsPerCall } from "./limits.js"
 import type { Tracker } from "./progressTracker.js"
 import { unconfirmedId } from "./reconciler.js"
+import type { RetentionEvidence } from "./retentionEvidence.js"
 import { retryPoll } from "./retries.js"
 import type { AcceptedChunk } from "./submission.js"
 
@@ -59,6 +60,8 @@ export interface PollerConfig<I, O, E, CE> {
   readonly tracker: Tracker
   /** A request a collect does not find (404): `emit` it as gone, or `fail` the round with the 404. */
   readonly onMissing: "emit" | "fail"
+  /** Told when a request is read without its data, or gone. */
+  readonly evidence?: RetentionEvidence | undefined
   readonly toOutputs: (finished: Array<Ended<I, PipelineRequestDetail>>) => Effect.Effect<ReadonlyArray<O>, E>
 }
 
@@ -204,6 +207,14 @@ const pollLoop = <I, O, E, CE>(
         const receivedAt = yield* Clock.currentTimeMillis
         let finished: Array<Ended<I, PipelineRequestDetail>> = []
         let polled = 0
+        const evidence = config.evidence
+        if (evidence !== undefined && !evidence.dataNotKept) {
+          for (const { details, missing } of responses) {
+            if (missing.length > 0 || details.some((detail) => detail.request_data === null)) {
+              evidence.dataNotKept = true
+            }
+          }
+        }
         for (let g = 0; g < groups.length; g++) {
           polled += groups[g].length
           const observed: Array<Ended<I, PipelineRequestDetail>> = window.observe(responses[g].details, receivedAt)

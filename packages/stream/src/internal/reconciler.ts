@@ -29,6 +29,7 @@ import type { Estimates } from "../PollingRule.js"
 import { defaults, type Options, UncertainCreate } from "../Reconciliation.js"
 import { find } from "./findAccepted.js"
 import { match } from "./matching.js"
+import type { RetentionEvidence } from "./retentionEvidence.js"
 import { createBackoff, mayCreateAgain } from "./retries.js"
 
 /**
@@ -133,6 +134,8 @@ export interface ReconcilerConfig {
   readonly grace: Duration.DurationInput
   /** The run's fibers of chunks: its scope ends them. */
   readonly fibers: FiberSet.FiberSet
+  /** What the run saw of the retention, when it was not declared. */
+  readonly evidence?: RetentionEvidence | undefined
 }
 
 export interface Reconciler {
@@ -169,7 +172,8 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
     const horizon = Duration.toMillis(config.options?.horizon ?? defaults.horizon)
     const maxAttempts = config.options?.maxAttempts ?? defaults.maxAttempts
     const onUncertain = config.options?.onUncertain ?? defaults.onUncertain
-    const retention = config.options?.retention ?? defaults.retention
+    const declared = config.options?.retention
+    const retention = () => declared ?? (config.evidence?.dataNotKept === true ? "none" : defaults.retention)
     const inFlight = new CreatesInFlight()
     const claims = new Claims()
     const startedAt = yield* Clock.currentTimeMillis
@@ -258,7 +262,7 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
           // stopped before this chunk's own requests, so look again
           if (adopted.length < expected && expected === left.length) return yield* discover(window)
           // under retention none a request that was accepted and finished is not listed: finding nothing proves nothing
-          const unprovable = final.unreadable > 0 || retention === "none"
+          const unprovable = final.unreadable > 0 || retention() === "none"
           if (left.length > adopted.length && unprovable && onUncertain === "report") {
             for (const i of pendingIndices()) ids[i] = unconfirmedId
             state.uncertain = 0
@@ -269,7 +273,7 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
               target,
               indices: pendingIndices().map((i) => chunk * config.chunkSize + i),
               unreadable: final.unreadable,
-              retention
+              retention: retention()
             })
           }
           // what is still left was not accepted (as far as can be known)
