@@ -3,12 +3,13 @@
  * fail after the server accepted them (a lost reply, a 5xx) or before: no input runs twice on the server, every input
  * gets exactly one typed result, and a request the server no longer has is reported as gone.
  */
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { assert, describe, it } from "@effect/vitest"
 import { PipelineRequests, type Service } from "@ubiops-effect/core/PipelineRequests"
 import { ServerError, TransportError } from "@ubiops-effect/core/UbiOpsError"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
 import type { ProjectDefinition } from "@ubiops-effect/emulator/PipelineDefinition"
-import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 import * as Batch from "../src/Batch.js"
 import { onTestClock } from "./utils/testClock.js"
 
@@ -158,6 +159,44 @@ describe("Batch.run under retention metadata and none", () => {
       const unconfirmed = results.filter((result) => result.status === "unconfirmed").map((result) => result.index)
       assert.deepStrictEqual(unconfirmed, Array.from({ length: 100 }, (_, i) => 200 + i))
       assert.strictEqual(results.filter((result) => result.status === "gone").length, 400)
+    })))
+
+  it.effect("none, resumed from a checkpoint: unconfirmed inputs stay unconfirmed, nothing runs twice", () =>
+    onTestClock(Effect.gen(function*() {
+      const { project, runs } = counting()
+      const inputs = Array.from({ length: 500 }, (_, n) => ({ n }))
+      const none = { project: "kept", pipeline: "none" }
+      const indices = yield* Effect.gen(function*() {
+        const store = yield* KeyValueStore.KeyValueStore
+        const options = {
+          checkpoint: { store, key: "none-run" },
+          chunkSize: 100,
+          onInterrupt: "detach",
+          reconcile: { onUncertain: "report", retention: "none" }
+        } as const
+        const client = yield* PipelineRequests
+        // stopped after 150 results, as a crash would leave it; the second create's reply was lost
+        const first = yield* Batch.run(none, inputs, options).pipe(
+          Stream.take(150),
+          Stream.runCollect,
+          Effect.provideService(PipelineRequests, faulty(client, { 1: "lost" }))
+        )
+        const second = yield* Stream.runCollect(Batch.run(none, inputs, options))
+        assert.strictEqual(Chunk.size(first), 150)
+        assert.isAtLeast(Chunk.size(second), 350, "the resumed run gives what the first did not")
+        return [...Chunk.toReadonlyArray(first), ...Chunk.toReadonlyArray(second)]
+      }).pipe(
+        Effect.provide(
+          Layer.merge(Emulator.layerPipelineRequests({ projects: [project], demo: false }), KeyValueStore.layerMemory)
+        )
+      )
+      for (const [n, count] of runs) assert.strictEqual(count, 1, `input ${n} ran ${count} times on the server`)
+      const byIndex = new Map(indices.map((result) => [result.index, result.status]))
+      assert.strictEqual(byIndex.size, 500, "every input has a result")
+      for (let n = 0; n < 500; n++) {
+        assert.strictEqual(byIndex.get(n), n >= 100 && n < 200 ? "unconfirmed" : "gone", `input ${n}`)
+      }
+      assert.strictEqual(runs.size, 500, "the lost create had been accepted: every input ran, once")
     })))
 
   it.effect("a request deleted before the run collects it is gone; the others complete", () =>
