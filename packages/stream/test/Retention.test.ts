@@ -69,6 +69,16 @@ const counting = () => {
         name: "slow",
         workers: 50,
         objects: [{ kind: "deployment", name: "wait", latency: "5 seconds" }]
+      },
+      {
+        name: "first-slow",
+        workers: 50,
+        objects: [{
+          kind: "deployment",
+          name: "maybe-wait",
+          run: (input) =>
+            (input as { n: number }).n === 0 ? Effect.as(Effect.sleep("5 seconds"), input) : Effect.succeed(input)
+        }]
       }
     ]
   }
@@ -197,6 +207,28 @@ describe("Batch.run under retention metadata and none", () => {
         assert.strictEqual(byIndex.get(n), n >= 100 && n < 200 ? "unconfirmed" : "gone", `input ${n}`)
       }
       assert.strictEqual(runs.size, 500, "the lost create had been accepted: every input ran, once")
+    })))
+
+  it.effect("a result collected and held for input order still reaches the user after the server dropped it", () =>
+    onTestClock(Effect.gen(function*() {
+      const { project } = counting()
+      yield* Effect.gen(function*() {
+        const client = yield* PipelineRequests
+        const target = { project: "kept", pipeline: "first-slow" }
+        const inputs = Array.from({ length: 10 }, (_, n) => ({ n }))
+        const run = yield* Effect.fork(Stream.runCollect(Batch.run(target, inputs, { order: "input" })))
+        yield* TestClock.adjust("2 seconds")
+        // inputs 1-9 finished and were collected; input 0 holds them back. The server drops them meanwhile.
+        const finished = yield* client.list(target, { status: ["completed"] })
+        assert.strictEqual(finished.length, 9)
+        yield* client.deleteBatch(target, finished.map((item) => item.id))
+        const results = Chunk.toReadonlyArray(yield* Fiber.join(run))
+        assert.deepStrictEqual(results.map((result) => result.index), inputs.map((_, n) => n))
+        for (const result of results) {
+          assert.strictEqual(result.status, "completed")
+          assert.deepStrictEqual(result.status === "completed" ? result.output : undefined, inputs[result.index])
+        }
+      }).pipe(Effect.provide(Emulator.layerPipelineRequests({ projects: [project], demo: false })))
     })))
 
   it.effect("a request deleted before the run collects it is gone; the others complete", () =>
