@@ -278,8 +278,9 @@ export const submit: {
  * Follows requests until they finish and emits each one once, when it is terminal (`completed`, `failed` or
  * `cancelled`), in the order they finish. Polls with `collect`, at most 250 ids a call, only ids not yet
  * terminal, on the adaptive `PollSchedule`. Ids are read as the window allows, so a stream of ids of any
- * length runs in bounded memory. Interrupting leaves the requests alone. An invalid option fails the stream with
- * `InvalidRequest`, before anything is sent.
+ * length runs in bounded memory. Interrupting leaves the requests alone. A request the server does not have (deleted,
+ * or forgotten under retention `none`) fails the stream with `NotFound` (`run` reports it as a `Gone` result). An
+ * invalid option fails the stream with `InvalidRequest`, before anything is sent.
  *
  * @since 1.0.0
  * @category constructors
