@@ -21,13 +21,16 @@ const program = Effect.gen(function*() {
   const bar = yield* Effect.fork(Progress.render(progress, { lineEvery: 1_000 }))
 
   const counts = yield* Batch.run(echo, inputs(), { progress }).pipe(
-    Stream.runFold({ completed: 0, failed: 0, cancelled: 0 }, (counts, result) => ({
+    Stream.runFold({ completed: 0, failed: 0, cancelled: 0, gone: 0, unconfirmed: 0 }, (counts, result) => ({
       ...counts,
       [result.status]: counts[result.status] + 1
     }))
   )
   yield* bar.await
-  yield* Console.log(`completed ${counts.completed}, failed ${counts.failed}, cancelled ${counts.cancelled}`)
+  yield* Console.log(
+    `completed ${counts.completed}, failed ${counts.failed}, cancelled ${counts.cancelled}, gone ${counts.gone}, ` +
+      `unconfirmed ${counts.unconfirmed}`
+  )
 })
 
 program.pipe(Effect.provide(PipelineRequestsLive()), NodeRuntime.runMain)

@@ -51,7 +51,7 @@ const run = <R>(
     const renderer = yield* Effect.fork(Progress.render(progress, { output: process.stdout, lineEvery: 1000 }))
     let interruption: Cancellation.Report | undefined
     const latencies: Array<number> = []
-    const counts = { completed: 0, failed: 0, cancelled: 0 }
+    const counts = { completed: 0, failed: 0, cancelled: 0, gone: 0, unconfirmed: 0 }
     let firstFailure: string | undefined
     const started = Date.now()
 
@@ -63,6 +63,7 @@ const run = <R>(
         Effect.sync(() => {
           counts[result.status]++
           if (result.status === "failed") firstFailure ??= `input ${result.index}: ${result.errorMessage}`
+          if (result.status === "gone" || result.status === "unconfirmed") return
           const { time_completed, time_created } = result.detail
           if (time_completed !== null) latencies.push(Date.parse(time_completed) - Date.parse(time_created))
         })

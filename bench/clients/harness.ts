@@ -13,7 +13,8 @@ export function* inputs(n: number): Generator<{ readonly i: number }> {
 interface ResultLike {
   readonly status: string
   readonly index: number
-  readonly detail: { readonly time_completed: string | null }
+  /** Absent for a request gone from the server (`Batch.Gone`). */
+  readonly detail?: { readonly time_completed: string | null }
 }
 
 const gcAtMarks = process.env["BENCH_GC_AT_MARKS"] === "1"
@@ -42,8 +43,9 @@ export class Recorder {
       const result = results[i]
       this.indexSum += result.index
       if (result.status === "completed") this.completed++
-      if (latencies !== undefined && result.detail.time_completed !== null) {
-        latencies.push(now - Date.parse(result.detail.time_completed))
+      const completedAt = result.detail?.time_completed
+      if (latencies !== undefined && completedAt !== undefined && completedAt !== null) {
+        latencies.push(now - Date.parse(completedAt))
       }
     }
     this.count += results.length

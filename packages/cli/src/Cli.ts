@@ -178,12 +178,16 @@ export const leftBehind = (progress: Progress.Progress): string | undefined => {
 
 const describe = (summary: BatchJob.Summary, output: string): string => {
   const { counts } = summary
-  const total = counts.completed + counts.failed + counts.cancelled + counts.invalid
+  const total = counts.completed + counts.failed + counts.cancelled + counts.gone + counts.unconfirmed + counts.invalid
+  const gone = counts.gone > 0 ? `${integer.format(counts.gone)} gone from the server, ` : ""
+  const unconfirmed = counts.unconfirmed > 0 ? `${integer.format(counts.unconfirmed)} unconfirmed, ` : ""
   const earlier = summary.alreadyWritten > 0 ? ` (${integer.format(summary.written)} by this run)` : ""
   const blank = summary.blank > 0 ? `; ${integer.format(summary.blank)} blank input lines ignored` : ""
   return `done in ${(summary.elapsedMillis / 1000).toFixed(1)} s: ${integer.format(total)} lines in ${output}` +
     `${earlier}: ${integer.format(counts.completed)} completed, ${integer.format(counts.failed)} failed, ` +
-    `${integer.format(counts.cancelled)} cancelled, ${integer.format(counts.invalid)} invalid${blank}`
+    `${integer.format(counts.cancelled)} cancelled, ${gone}${unconfirmed}${
+      integer.format(counts.invalid)
+    } invalid${blank}`
 }
 
 /**

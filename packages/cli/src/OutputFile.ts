@@ -20,12 +20,15 @@ import * as Stream from "effect/Stream"
 import type { InvalidLine, ValidLine } from "./InputFile.js"
 
 /**
- * `completed`, `failed` and `cancelled` are the request's final status; `invalid` is a line that was not sent.
+ * `completed`, `failed` and `cancelled` are the request's final status; `gone`: the server no longer had the request
+ * when it was polled (deleted, or not kept: retention `none`), so how it ended is unknown; `invalid` is a line that
+ * was not sent; `unconfirmed`: its create failed without telling whether it was accepted and nothing the server
+ * shows can confirm it (retention `metadata` or `none`), so it was not sent again.
  *
  * @since 1.0.0
  * @category models
  */
-export type Status = "completed" | "failed" | "cancelled" | "invalid"
+export type Status = "completed" | "failed" | "cancelled" | "gone" | "unconfirmed" | "invalid"
 
 /**
  * @since 1.0.0
@@ -69,6 +72,22 @@ export const fromResult = (result: Batch.Result<ValidLine, unknown>): OutputLine
         status: "cancelled",
         result: null,
         error: "the request was cancelled"
+      }
+    case "gone":
+      return {
+        index,
+        requestId: result.requestId,
+        status: "gone",
+        result: null,
+        error: "the server no longer has the request (deleted, or not kept: request_retention_mode none)"
+      }
+    case "unconfirmed":
+      return {
+        index,
+        requestId: null,
+        status: "unconfirmed",
+        result: null,
+        error: "the create failed without telling whether it was accepted, and the server cannot confirm it"
       }
   }
 }
@@ -186,7 +205,14 @@ export const recover = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const written = new WrittenIndices(inputLines)
-    const counts: Record<Status, number> = { completed: 0, failed: 0, cancelled: 0, invalid: 0 }
+    const counts: Record<Status, number> = {
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+      gone: 0,
+      unconfirmed: 0,
+      invalid: 0
+    }
     if (!(yield* fs.exists(path))) return { written, counts, truncatedBytes: 0 }
     const { end, offset } = yield* completeLinesLength(fs, path)
     if (end < offset) yield* fs.truncate(path, end)

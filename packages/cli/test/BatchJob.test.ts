@@ -56,7 +56,14 @@ describe("BatchJob.run", () => {
         }
         assert.isString(line.requestId)
       }
-      assert.deepStrictEqual(summary.counts, { completed: 1_188, failed: 12, cancelled: 0, invalid: 0 })
+      assert.deepStrictEqual(summary.counts, {
+        completed: 1_188,
+        failed: 12,
+        cancelled: 0,
+        gone: 0,
+        unconfirmed: 0,
+        invalid: 0
+      })
       assert.strictEqual(summary.written, 1_200)
       assert.strictEqual((yield* Emulator.stats).created.total, 1_200)
     }).pipe(Effect.scoped, Effect.provide(environment)))
@@ -104,7 +111,14 @@ describe("BatchJob.run", () => {
       assert.isFalse(byIndex.has(300))
       assert.isFalse(byIndex.has(599))
       assert.strictEqual(summary.blank, 2)
-      assert.deepStrictEqual(summary.counts, { completed: 596, failed: 0, cancelled: 0, invalid: 2 })
+      assert.deepStrictEqual(summary.counts, {
+        completed: 596,
+        failed: 0,
+        cancelled: 0,
+        gone: 0,
+        unconfirmed: 0,
+        invalid: 2
+      })
       assert.strictEqual((yield* Emulator.stats).created.total, 596)
     }).pipe(Effect.scoped, Effect.provide(environment)))
 

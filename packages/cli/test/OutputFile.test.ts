@@ -29,7 +29,14 @@ describe("OutputFile", () => {
       yield* append([line(2, "invalid")])
       const recovered = yield* OutputFile.recover(path, 10)
       assert.deepStrictEqual([0, 1, 2, 3, 4].map((i) => recovered.written.has(i)), [true, false, true, false, true])
-      assert.deepStrictEqual(recovered.counts, { completed: 1, failed: 1, cancelled: 0, invalid: 1 })
+      assert.deepStrictEqual(recovered.counts, {
+        completed: 1,
+        failed: 1,
+        cancelled: 0,
+        gone: 0,
+        unconfirmed: 0,
+        invalid: 1
+      })
       assert.strictEqual(recovered.truncatedBytes, 0)
     }).pipe(Effect.provide(NodeContext.layer)))
 

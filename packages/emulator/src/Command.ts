@@ -7,7 +7,7 @@
  * pnpm emulator [--port 8080] [--host 127.0.0.1] [--token T] [--config pipelines.json] [--no-demo]
  *               [--max-finished N] [--max-body-bytes N] [--profile ubiops]
  *               [--seed N] [--rate-limit N] [--error-rate STATUS=RATE ...] [--latency MIN,MAX]
- *               [--drop-before P] [--drop-after P]
+ *               [--drop-before P] [--drop-after P] [--visibility-delay MS]
  * ```
  *
  * The server's modules are loaded when the command runs, so that a program that only lists the command (the
@@ -117,8 +117,8 @@ const latency = (text: string): Either.Either<readonly [number, number], string>
 const faults = Options.all({
   profile: Options.choice("profile", ["ubiops"]).pipe(
     Options.withDescription(
-      "Behave as the real service does: ubiops = its rate limit of 300 calls a minute. The other fault options " +
-        "apply over it. Default: none."
+      "Behave as the real service does: ubiops = its rate limit of 300 calls a minute and a visibility delay of " +
+        "2000 ms. The other fault options apply over it. Default: none."
     ),
     Options.optional,
     Options.map(Option.getOrUndefined)
@@ -159,6 +159,12 @@ const faults = Options.all({
   dropAfterAccept: optionalFloat(
     "drop-after",
     "Drops the connection of a share P of creates after storing them. Default: 0."
+  ),
+  visibilityDelayMs: optionalInteger(
+    "visibility-delay",
+    0,
+    "For N milliseconds after a request finished, reads show it as it was (UbiOps stores requests " +
+      "asynchronously). Default: 0."
   )
 }).pipe(
   Options.mapEffect((candidate) =>

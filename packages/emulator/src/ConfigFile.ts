@@ -18,7 +18,8 @@
  * ```
  *
  * Functions: `echo` (the default: returns the input), `sleep` (`{"seconds": n}` waits n seconds), `fail`
- * (fails with `errorMessage`), `constant` (returns `output`).
+ * (fails with `errorMessage`), `constant` (returns `output`). A pipeline or a version may set
+ * `"requestRetentionMode"`: `full` (default), `metadata` or `none` (see `PipelineDefinition.RetentionMode`).
  *
  * The file may also set the faults in force from the start: `"faults": "ubiops"` (the real service's rate limit,
  * 300 calls a minute), or fault settings as `POST /_emulator/faults` takes them (`{ "profile": "ubiops",
@@ -92,9 +93,12 @@ const ObjectConfig: Schema.Schema<ObjectConfig> = Schema.Union(DeploymentConfig,
 
 const Workers = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))
 
+const RetentionMode = Schema.Literal("full", "metadata", "none")
+
 const VersionConfig = Schema.Struct({
   name: Name,
   workers: Schema.optional(Workers),
+  requestRetentionMode: Schema.optional(RetentionMode),
   objects: Schema.optional(Schema.Array(ObjectConfig))
 })
 
@@ -106,6 +110,7 @@ const PipelineConfig = Schema.Struct({
   defaultVersion: Schema.optional(Name),
   versions: Schema.optional(Schema.Array(VersionConfig)),
   workers: Schema.optional(Workers),
+  requestRetentionMode: Schema.optional(RetentionMode),
   objects: Schema.optional(Schema.Array(ObjectConfig))
 })
 
@@ -199,6 +204,7 @@ const toObject = (config: ObjectConfig): ObjectDefinition => {
 const toVersion = (config: typeof VersionConfig.Type): VersionDefinition => ({
   name: config.name,
   workers: config.workers,
+  requestRetentionMode: config.requestRetentionMode,
   objects: config.objects?.map(toObject)
 })
 
@@ -210,6 +216,7 @@ const toPipeline = (config: typeof PipelineConfig.Type): PipelineDefinition => (
   defaultVersion: config.defaultVersion,
   versions: config.versions?.map(toVersion),
   workers: config.workers,
+  requestRetentionMode: config.requestRetentionMode,
   objects: config.objects?.map(toObject)
 })
 

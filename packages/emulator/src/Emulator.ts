@@ -32,7 +32,7 @@ export interface EmulatorOptions {
   /** Serve the built-in project `demo` (default true). */
   readonly demo?: boolean | undefined
   /** Faults in force from the start (default none): settings, or a profile's name (`"ubiops"`: the real
-   * service's 300 calls a minute). */
+   * service's 300 calls a minute and 2 s before a finished request shows as finished). */
   readonly faults?: Faults.FaultSettings | Faults.ProfileName | undefined
   /** At most this many finished requests are kept; the oldest finished go first (default 1,000,000). */
   readonly maxFinishedRequests?: number | undefined
@@ -88,10 +88,12 @@ export const generateToken = (): string => randomBytes(20).toString("hex")
 export const make = (options: EmulatorOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const projects = [...(options.demo === false ? [] : [Demo.project]), ...(options.projects ?? [])]
+    const faults = Faults.make(options.faults)
     const engine = yield* Engine.make({
       projects,
       maxFinishedRequests: options.maxFinishedRequests,
-      userEmail: options.userEmail
+      userEmail: options.userEmail,
+      visibilityDelayMillis: faults.visibilityDelayMillis
     })
     const clock = yield* Effect.clock
     const token = options.token === undefined
@@ -102,7 +104,7 @@ export const make = (options: EmulatorOptions = {}): Effect.Effect<Service, neve
     return {
       engine,
       token,
-      faults: Faults.make(options.faults),
+      faults,
       counters: new Stats.Counters(),
       maxBodyBytes: options.maxBodyBytes ?? defaults.maxBodyBytes,
       now: () => clock.unsafeCurrentTimeMillis()

@@ -245,6 +245,9 @@ export interface EngineOptions {
   readonly maxFinishedRequests?: number | undefined
   /** `origin.created_by` of every request, and the email of `GET /user`. */
   readonly userEmail?: string | undefined
+  /** How long (ms) a request that finished reads as it was before, read at each finish (default: none). The real
+   * service stores requests asynchronously, "a couple of seconds" after they complete. */
+  readonly visibilityDelayMillis?: (() => number) | undefined
 }
 
 /**

@@ -73,7 +73,10 @@ export const FaultSettings = Schema.Struct({
   /** The share of creates whose connection is dropped before the requests are stored. */
   dropBeforeAccept: Schema.optional(Probability),
   /** The share of creates whose connection is dropped after the requests are stored. */
-  dropAfterAccept: Schema.optional(Probability)
+  dropAfterAccept: Schema.optional(Probability),
+  /** For this long after a request finished, reads (get, collect, list, the output) show it as it was before:
+   * the real service stores requests asynchronously, "a couple of seconds" after they complete. */
+  visibilityDelayMs: Schema.optional(Millis)
 }).pipe(
   Schema.filter((settings) => {
     const errorTotal = Object.values(settings.errorRates ?? {}).reduce((sum, rate) => sum + rate, 0)
@@ -92,15 +95,16 @@ export type FaultSettings = typeof FaultSettings.Type
 
 /**
  * The named fault profiles. `ubiops` is the real service as its documentation states it: 300 requests a minute
- * on the requests endpoints (UBIOPS-WIRE.md §4, "Rate limiting"). The real limit is per source IP; the emulator
- * counts every `/v2.1` call it serves in one fixed window of 60 s, which is the same thing for one app on one
- * machine, and stricter for several tokens.
+ * on the requests endpoints (UBIOPS-WIRE.md §4, "Rate limiting"), and a finished request visible as such 2 s
+ * after it finished ("a couple of seconds", ubiops.com/docs/requests/request-settings). The real limit is per
+ * source IP; the emulator counts every `/v2.1` call it serves in one fixed window of 60 s, which is the same thing
+ * for one app on one machine, and stricter for several tokens.
  *
  * @since 1.0.0
  * @category constants
  */
 export const profiles: { readonly [Name in ProfileName]: FaultSettings } = {
-  ubiops: { rateLimitPerMinute: 300 }
+  ubiops: { rateLimitPerMinute: 300, visibilityDelayMs: 2000 }
 }
 
 /**
@@ -184,6 +188,8 @@ export interface Faults {
   readonly decide: (now: number, isCreate: boolean) => Verdict
   /** The rate window at `now`, for the `x-ratelimit-*` headers. */
   readonly window: (now: number) => RateWindow
+  /** The visibility delay in force, in milliseconds (0: none). */
+  readonly visibilityDelayMillis: () => number
 }
 
 /**
@@ -256,5 +262,11 @@ export const make = (initial: FaultSettings | ProfileName = {}): Faults => {
   }
 
   set(initial)
-  return { settings: () => given, set, decide, window }
+  return {
+    settings: () => given,
+    set,
+    decide,
+    window,
+    visibilityDelayMillis: () => settings.visibilityDelayMs ?? 0
+  }
 }

@@ -96,6 +96,26 @@ export interface SubPipelineObject {
 export type ObjectDefinition = DeploymentObject | OperatorObject | SubPipelineObject
 
 /**
+ * What a pipeline version stores of its requests (UbiOps' `request_retention_mode`): `full` (the default) keeps
+ * the metadata, the input and the output; `metadata` keeps the metadata only (`request_data` and `result` read as
+ * null, the input and output downloads answer 404); `none` keeps a batch request only while it is pending or
+ * processing (without its data) and forgets it when it finishes (a later get, collect or delete answers 404, a
+ * list leaves it out). A direct request returns its result in any mode.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type RetentionMode = "full" | "metadata" | "none"
+
+/**
+ * The retention modes (`RetentionMode`).
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const retentionModes: ReadonlyArray<RetentionMode> = ["full", "metadata", "none"]
+
+/**
  * A pipeline version: its objects run in order, each one's output being the next one's input (no objects:
  * the output is the input), by at most `workers` batch requests at a time.
  *
@@ -107,10 +127,13 @@ export interface VersionDefinition {
   readonly objects?: ReadonlyArray<ObjectDefinition> | undefined
   /** How many batch requests of this version run at the same time (default 1). */
   readonly workers?: number | undefined
+  /** What is stored of its requests (default `full`). */
+  readonly requestRetentionMode?: RetentionMode | undefined
 }
 
 /**
- * A pipeline. Give `versions`, or give `objects` and `workers` for a single version named `v1`.
+ * A pipeline. Give `versions`, or give `objects`, `workers` and `requestRetentionMode` for a single version named
+ * `v1`.
  *
  * @since 1.0.0
  * @category models
@@ -127,6 +150,7 @@ export interface PipelineDefinition {
   readonly defaultVersion?: string | undefined
   readonly objects?: ReadonlyArray<ObjectDefinition> | undefined
   readonly workers?: number | undefined
+  readonly requestRetentionMode?: RetentionMode | undefined
 }
 
 /**
@@ -145,7 +169,13 @@ export interface ProjectDefinition {
  * @category utils
  */
 export const versionsOf = (pipeline: PipelineDefinition): ReadonlyArray<VersionDefinition> =>
-  pipeline.versions ?? [{ name: "v1", objects: pipeline.objects, workers: pipeline.workers }]
+  pipeline.versions ??
+    [{
+      name: "v1",
+      objects: pipeline.objects,
+      workers: pipeline.workers,
+      requestRetentionMode: pipeline.requestRetentionMode
+    }]
 
 const isName = (name: unknown): name is string => typeof name === "string" && name.length > 0
 
@@ -154,7 +184,7 @@ const duplicates = (names: ReadonlyArray<string>): Array<string> =>
 
 /**
  * The problems of a set of projects (empty when there are none): empty or duplicate names, an unknown default
- * version, a worker count below 1, a sub-pipeline that does not exist or that contains itself.
+ * version, a worker count below 1, an unknown retention mode, a sub-pipeline that does not exist or that contains itself.
  *
  * @since 1.0.0
  * @category utils
@@ -221,6 +251,14 @@ export const problems = (projects: ReadonlyArray<ProjectDefinition>): Array<stri
         if (!isName(version.name)) found.push(`${where}: a version has no name`)
         if (version.workers !== undefined && !(Number.isInteger(version.workers) && version.workers >= 1)) {
           found.push(`${where} version "${version.name}": workers must be an integer of at least 1`)
+        }
+        const retention = version.requestRetentionMode
+        if (retention !== undefined && !retentionModes.includes(retention)) {
+          found.push(
+            `${where} version "${version.name}": requestRetentionMode must be one of ${
+              retentionModes.join(", ")
+            }, got "${String(retention)}"`
+          )
         }
         checkObjects(`${where} version "${version.name}"`, version.objects ?? [], [pipeline.name])
       }

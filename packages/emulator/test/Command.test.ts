@@ -75,6 +75,16 @@ describe("Command", () => {
     assert.isTrue(Either.isLeft(Command.parse(["--profile", "paradise"])))
   })
 
+  it("reads --visibility-delay as milliseconds, refusing a negative one", () => {
+    const parsed = Command.parse(["--visibility-delay", "1500"])
+    assert.deepStrictEqual(Either.getOrUndefined(parsed)?.faults, { visibilityDelayMs: 1500 })
+    const negative = Command.parse(["--visibility-delay", "-1"])
+    assert.isTrue(Either.isLeft(negative))
+    if (Either.isLeft(negative)) {
+      assert.include(negative.left.reason, "--visibility-delay must be an integer of at least 0")
+    }
+  })
+
   it("refuses what makes no sense, saying why", () => {
     for (
       const [args, reason] of [

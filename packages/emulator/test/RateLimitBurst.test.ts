@@ -144,8 +144,9 @@ describe("a burst over the rate limit (5 calls a minute)", () => {
 })
 
 describe("the ubiops fault profile", () => {
-  it("is the real service's limit: 300 calls a minute, in one window", () => {
-    assert.deepStrictEqual(Faults.profiles.ubiops, { rateLimitPerMinute: 300 })
+  it("is the real service's limit: 300 calls a minute, in one window (and its 2 s visibility delay)", () => {
+    assert.deepStrictEqual(Faults.profiles.ubiops, { rateLimitPerMinute: 300, visibilityDelayMs: 2000 })
+    assert.strictEqual(Faults.make("ubiops").visibilityDelayMillis(), 2000)
     const faults = Faults.make("ubiops")
     assert.deepStrictEqual(faults.settings(), { profile: "ubiops" })
     assert.deepStrictEqual(faults.window(0), { limit: 300, remaining: 300, resetSeconds: 60 })
@@ -157,9 +158,10 @@ describe("the ubiops fault profile", () => {
   it("settings given with the profile apply over it", () => {
     assert.deepStrictEqual(Faults.resolve({ profile: "ubiops", rateLimitPerMinute: 10, seed: 1 }), {
       rateLimitPerMinute: 10,
+      visibilityDelayMs: 2000,
       seed: 1
     })
-    assert.deepStrictEqual(Faults.resolve("ubiops"), { rateLimitPerMinute: 300 })
+    assert.deepStrictEqual(Faults.resolve("ubiops"), { rateLimitPerMinute: 300, visibilityDelayMs: 2000 })
     assert.deepStrictEqual(Faults.resolve({ seed: 1 }), { seed: 1 })
   })
 

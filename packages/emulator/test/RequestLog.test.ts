@@ -10,7 +10,7 @@ interface Entry extends LogEntry {
 
 const entry = (seq: number, status = 2, timeCreated = seq): Entry => ({
   seq,
-  status,
+  listedStatus: status,
   timeCreated,
   chunk: undefined,
   label: `r${seq}`
@@ -90,7 +90,7 @@ describe("RequestLog", () => {
     assert.strictEqual(rare(log)().length, 10)
     const scanAll = median(() => {
       let found = 0
-      for (const e of log.withStatus(mask(2, 4))) if (e.status === 4) found++
+      for (const e of log.withStatus(mask(2, 4))) if (e.listedStatus === 4) found++
       assert.strictEqual(found, 10)
     }, 7)
     const pageLarge = Math.max(median(rare(log)), median(deep(log)))

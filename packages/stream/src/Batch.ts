@@ -131,12 +131,44 @@ export interface Cancelled<I> extends ResultBase<I> {
 }
 
 /**
+ * A request the server no longer has when the run polls it: deleted (by someone else, or by the server's
+ * `maxFinished`-like limits), or not kept after it finished, as with `request_retention_mode` `none`, under which a
+ * batch request is forgotten as soon as it finishes. Whether it ran and what it returned cannot be known; the input
+ * was created once and is not created again.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Gone<I> {
+  readonly status: "gone"
+  /** The position of the input, from 0. */
+  readonly index: number
+  readonly input: I
+  readonly requestId: string
+}
+
+/**
+ * An input whose create failed without telling whether the server accepted it, and that nothing the server shows
+ * can confirm (retention `metadata` or `none`: see `Reconciliation`), with `reconcile.onUncertain: "report"`. It may
+ * or may not run on the server; it was not created again.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Unconfirmed<I> {
+  readonly status: "unconfirmed"
+  /** The position of the input, from 0. */
+  readonly index: number
+  readonly input: I
+}
+
+/**
  * The result of one input: every input of a run gets exactly one.
  *
  * @since 1.0.0
  * @category models
  */
-export type Result<I, O = unknown> = Completed<I, O> | Failed<I> | Cancelled<I>
+export type Result<I, O = unknown> = Completed<I, O> | Failed<I> | Cancelled<I> | Gone<I> | Unconfirmed<I>
 
 /**
  * @since 1.0.0
@@ -259,8 +291,9 @@ export const submit: {
  * Follows requests until they finish and emits each one once, when it is terminal (`completed`, `failed` or
  * `cancelled`), in the order they finish. Polls with `collect`, at most 250 ids a call, only ids not yet
  * terminal, on the adaptive `PollSchedule`. Ids are read as the window allows, so a stream of ids of any
- * length runs in bounded memory. Interrupting leaves the requests alone. An invalid option fails the stream with
- * `InvalidRequest`, before anything is sent.
+ * length runs in bounded memory. Interrupting leaves the requests alone. A request the server does not have (deleted,
+ * or forgotten under retention `none`) fails the stream with `NotFound` (`run` reports it as a `Gone` result). An
+ * invalid option fails the stream with `InvalidRequest`, before anything is sent.
  *
  * @since 1.0.0
  * @category constructors

@@ -201,6 +201,23 @@ export class Tracked<I, D extends DetailLike = DetailLike> {
  */
 export type Finished<I, D extends DetailLike = DetailLike> = Tracked<I, D> & { readonly detail: D }
 
+/**
+ * A request a poll did not find: the server no longer has it (deleted, or not kept after it finished, as with
+ * retention `none`), so how it ended cannot be known.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Gone<I, D extends DetailLike = DetailLike> = Tracked<I, D> & { readonly detail: undefined }
+
+/**
+ * A request that left the window: finished, or gone.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type Ended<I, D extends DetailLike = DetailLike> = Finished<I, D> | Gone<I, D>
+
 /** The later of two times, either of which may be NaN. */
 const later = (a: number, b: number): number => Number.isNaN(a) || b > a ? b : a
 
@@ -234,6 +251,20 @@ export class Window<I, D extends DetailLike = DetailLike> {
     if (this.items.has(tracked.id)) return false
     this.items.set(tracked.id, tracked)
     return true
+  }
+
+  /** Removes and returns the requests with these ids, which a poll did not find. */
+  drop(ids: ReadonlyArray<string>): Array<Gone<I, D>> {
+    const gone: Array<Gone<I, D>> = []
+    for (const id of ids) {
+      const tracked = this.items.get(id)
+      if (tracked === undefined) continue
+      this.items.delete(id)
+      if (tracked.state === PROCESSING) this.processing--
+      else if (tracked.state === PENDING) this.pending--
+      gone.push(tracked as Gone<I, D>)
+    }
+    return gone
   }
 
   /** The ids of every request in flight, oldest first. */

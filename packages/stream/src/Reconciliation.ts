@@ -49,12 +49,20 @@
  * - Identical inputs within a run are interchangeable: an input can be given the request created for an identical
  *   input of another chunk that a previous run already emitted. No request is created twice and no input goes without
  *   a result; two results can then carry the same request id.
- * - Retention `none` or `metadata` on the pipeline: `request_data` is null, nothing can be matched. When requests
- *   that might be ours are in the window and cannot be read, adopting is not possible and creating again might run
- *   inputs twice: by default (`onUncertain: "fail"`) the run fails with `UncertainCreate`, naming the inputs and how
- *   many requests could not be read, after cancelling what it knows; the checkpoint keeps the intent, and resuming
- *   with `onUncertain: "resubmit"` creates them again (at least once: never lost, perhaps run twice). When no
- *   unreadable request is in the window, nothing was accepted and creating again is safe.
+ * - Retention `metadata` or `none` on the pipeline version (`request_retention_mode`): `request_data` is null,
+ *   nothing can be matched. When requests that might be ours are in the window and cannot be read, adopting is not
+ *   possible and creating again might run inputs twice: by default (`onUncertain: "fail"`) the run fails with
+ *   `UncertainCreate`, naming the inputs and how many requests could not be read, after cancelling what it knows; the
+ *   checkpoint keeps the intent, and resuming with `onUncertain: "resubmit"` creates them again (at least once: never
+ *   lost, perhaps run twice). With `onUncertain: "report"`, `Batch.run` goes on and gives each of those inputs a
+ *   result of its own, `Unconfirmed` (no request id: it may or may not run on the server; a resumed run reports it
+ *   again), so that every input has a typed outcome and none is created twice. Under `metadata`, when no unreadable request is in the window, nothing was accepted and
+ *   creating again is safe. Under `none` a request is forgotten as soon as it finishes, so a listing that shows
+ *   nothing proves nothing: declare it (`retention: "none"`) and every input of an ambiguous create that is not
+ *   matched is uncertain in the same way, never created again by a guess. The requests API does not tell the mode;
+ *   undeclared, `full` (UbiOps' default) is assumed until the run reads one of its own requests without its
+ *   `request_data` or finds one gone, and `none` from then on. Before that, an ambiguous create under `none` whose
+ *   requests finished before the listing has its inputs created again.
  * - A create that the server accepts after the client gave up on it and after the listing (a server that takes
  *   longer than the attempt deadline to accept a batch) is not seen: its inputs run twice.
  * - A request deleted (or dropped by retention) before the listing cannot be found: its input is created again,
@@ -93,8 +101,14 @@ export interface Options {
   /** Creates of one chunk that may fail ambiguously (or with a rate limit or a refused connection that outlasted the
    * client's retries) before the run fails (default 8). */
   readonly maxAttempts?: number | undefined
-  /** When requests that might be ours cannot be read (`request_data` null): `fail` (default) or `resubmit`. */
-  readonly onUncertain?: "fail" | "resubmit" | undefined
+  /** When it cannot be told whether inputs were accepted: `fail` (default: the run fails with `UncertainCreate`),
+   * `resubmit` (created again: at least once, perhaps twice) or `report` (`Batch.run` gives each such input an
+   * `Unconfirmed` result and goes on; `Batch.submit` fails as with `fail`). */
+  readonly onUncertain?: "fail" | "resubmit" | "report" | undefined
+  /** The pipeline version's `request_retention_mode`. With `none`, the inputs of an ambiguous create that no listed
+   * request matches are uncertain (see `onUncertain`) instead of created again. Undeclared: `full` until the run sees
+   * one of its own requests without data or gone, then `none`. */
+  readonly retention?: "full" | "metadata" | "none" | undefined
 }
 
 /**
@@ -108,12 +122,14 @@ export const defaults = {
   unknownSkew: Duration.minutes(5),
   horizon: Duration.minutes(5),
   maxAttempts: 8,
-  onUncertain: "fail"
+  onUncertain: "fail",
+  retention: "full"
 } as const
 
 /**
  * Some inputs of a chunk may or may not have been accepted by the server, and it cannot be told which: requests in
- * the window could not be read (`request_data` null, as with retention `none` or `metadata`).
+ * the window could not be read (`request_data` null, as with retention `none` or `metadata`), or, with retention
+ * `none`, requests that finished are no longer listed.
  *
  * @since 1.0.0
  * @category errors
@@ -124,13 +140,18 @@ export class UncertainCreate extends Data.TaggedError("UncertainCreate")<{
   readonly indices: ReadonlyArray<number>
   /** Requests in the window whose data could not be read. */
   readonly unreadable: number
+  /** The retention declared for the pipeline version (`Options.retention`). */
+  readonly retention?: "full" | "metadata" | "none" | undefined
 }> {
   override get message() {
     const first = this.indices.slice(0, 5).join(", ")
     const more = this.indices.length > 5 ? `, ... (${this.indices.length} in all)` : ""
+    const why = this.retention === "none"
+      ? `the pipeline version keeps no requests (retention none), so one accepted and finished is not listed` +
+        (this.unreadable > 0 ? ` (and ${this.unreadable} listed request(s) have no readable request_data)` : "")
+      : `${this.unreadable} request(s) created meanwhile have no readable request_data (retention?)`
     return `${this.target.project}/${this.target.pipeline}: cannot tell whether inputs ${first}${more} were accepted: ` +
-      `${this.unreadable} request(s) created meanwhile have no readable request_data (retention?); nothing was ` +
-      `created again (onUncertain: "resubmit" would create them again, perhaps twice)`
+      `${why}; nothing was created again (onUncertain: "resubmit" would create them again, perhaps twice)`
   }
 }
 

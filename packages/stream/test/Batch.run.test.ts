@@ -28,7 +28,7 @@ describe("Batch.run", () => {
         assert.strictEqual(result.status, "completed")
         // echo returns its input: the server ran this request on this input
         assert.deepStrictEqual(result.status === "completed" ? result.output : undefined, { n: result.index })
-        assert.deepStrictEqual(result.detail.request_data, { n: result.index })
+        assert.deepStrictEqual("detail" in result ? result.detail.request_data : "gone", { n: result.index })
       }
       assert.strictEqual(seen.size, inputs.length)
       const stats = yield* Emulator.stats

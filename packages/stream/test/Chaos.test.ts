@@ -43,7 +43,7 @@ const runEach = (count: number) =>
           assert.strictEqual(seen[result.index], 0, `input ${result.index} got a second result`)
           seen[result.index] = 1
           assert.strictEqual(result.status, "completed")
-          assert.deepStrictEqual(result.detail.request_data, inputs[result.index])
+          assert.deepStrictEqual("detail" in result ? result.detail.request_data : "gone", inputs[result.index])
         })
       )
     )

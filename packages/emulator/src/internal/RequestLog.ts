@@ -16,7 +16,8 @@ export const statusCount = 5
 export interface LogEntry {
   readonly seq: number
   readonly timeCreated: number
-  status: number
+  /** The status the log files the entry under (set by `setStatus`). */
+  listedStatus: number
   chunk: Chunk<any> | undefined
 }
 
@@ -71,7 +72,7 @@ export class RequestLog<E extends LogEntry> {
       this.chunks.push(last)
     }
     last.items.push(entry)
-    last.counts[entry.status]++
+    last.counts[entry.listedStatus]++
     entry.chunk = last
     this.entries++
   }
@@ -79,10 +80,10 @@ export class RequestLog<E extends LogEntry> {
   setStatus(entry: E, status: number): void {
     const chunk = entry.chunk
     if (chunk !== undefined) {
-      chunk.counts[entry.status]--
+      chunk.counts[entry.listedStatus]--
       chunk.counts[status]++
     }
-    entry.status = status
+    entry.listedStatus = status
   }
 
   remove(entry: E): void {
@@ -92,7 +93,7 @@ export class RequestLog<E extends LogEntry> {
     if (index < 0) return
     const position = this.chunkPosition(chunk)
     chunk.items.splice(index, 1)
-    chunk.counts[entry.status]--
+    chunk.counts[entry.listedStatus]--
     entry.chunk = undefined
     this.entries--
     if (chunk.items.length === 0) {
@@ -102,7 +103,7 @@ export class RequestLog<E extends LogEntry> {
       if (previous.items.length + chunk.items.length <= capacity) {
         for (const moved of chunk.items) {
           previous.items.push(moved)
-          previous.counts[moved.status]++
+          previous.counts[moved.listedStatus]++
           moved.chunk = previous
         }
         this.chunks.splice(position, 1)
@@ -137,7 +138,7 @@ export class RequestLog<E extends LogEntry> {
         const entry = items[index]
         if (to !== undefined && entry.timeCreated > to) continue
         if (from !== undefined && entry.timeCreated < from) return result
-        if ((statusMask & (1 << entry.status)) === 0) continue
+        if ((statusMask & (1 << entry.listedStatus)) === 0) continue
         if (match !== undefined && !match(entry)) continue
         if (skip > 0) {
           skip--
@@ -159,7 +160,7 @@ export class RequestLog<E extends LogEntry> {
       }
       if (selected === 0) continue
       for (const entry of [...chunk.items]) {
-        if ((statusMask & (1 << entry.status)) !== 0) yield entry
+        if ((statusMask & (1 << entry.listedStatus)) !== 0) yield entry
       }
     }
   }

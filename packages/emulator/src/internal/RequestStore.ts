@@ -1,8 +1,13 @@
 /**
  * The requests an engine holds: created in sequence, found by id (an id is parsed, never stored), moved
  * through the status machine (pending, processing, then one final status), deleted, and dropped oldest
- * finished first when more finished requests are stored than retention allows. It keeps the counters the
+ * finished first when more finished requests are stored than `maxFinished` allows. It keeps the counters the
  * stats report.
+ *
+ * Storage is asynchronous on the real service: a finished request can take a couple of seconds to show its final
+ * status. With a visibility delay, a request that finished is published (shown as finished, listed under its final
+ * status) only that long after; until then reads show it as it was. A request of a version with retention `none` is
+ * forgotten when it is published.
  */
 import * as Deferred from "effect/Deferred"
 import * as Either from "effect/Either"
@@ -47,6 +52,8 @@ export class RequestStore {
   private readonly bySeq = new Map<number, RequestRecord>()
   /** Finished requests in the order they finished (deleted ones are skipped when retention takes from it). */
   private readonly finished = new RingQueue<RequestRecord>()
+  /** Finished requests not published yet, in the order they finished. */
+  private readonly unpublished = new RingQueue<RequestRecord>()
   private readonly statusCounts = [0, 0, 0, 0, 0]
   private readonly createdByPipeline = new Map<string, number>()
   private createdTotal = 0
@@ -59,7 +66,9 @@ export class RequestStore {
     readonly ids: IdScheme,
     /** Epoch milliseconds, from the engine's `Clock`. */
     readonly now: () => number,
-    private readonly maxFinished: number
+    private readonly maxFinished: number,
+    /** Milliseconds from a request's finish to its publication, read at each finish. */
+    private readonly visibilityDelay: () => number = () => 0
   ) {}
 
   /** Creation times never go backwards, so that creation order is time order (the list index relies on it). */
@@ -132,7 +141,29 @@ export class RequestStore {
   changeStatus(record: RequestRecord, status: number): void {
     this.statusCounts[record.status]--
     this.statusCounts[status]++
-    record.version.log.setStatus(record, status)
+    record.status = status
+    if (record.publishAt < 0) record.version.log.setStatus(record, status)
+  }
+
+  /** Publishes the finished requests whose visibility delay has passed; reads call it first. */
+  publishDue(): void {
+    if (this.unpublished.length === 0) return
+    const now = this.now()
+    for (;;) {
+      const record = this.unpublished.peek()
+      if (record === undefined || (!record.deleted && record.publishAt > now)) break
+      this.unpublished.shift()
+      if (!record.deleted) this.publish(record)
+    }
+  }
+
+  private publish(record: RequestRecord): void {
+    record.publishAt = -1
+    record.version.log.setStatus(record, record.status)
+    if (record.version.retention === "none") {
+      this.remove(record)
+      this.evicted++
+    }
   }
 
   startProcessing(record: RequestRecord): void {
@@ -145,6 +176,8 @@ export class RequestStore {
   finish(record: RequestRecord, status: number, result: unknown, errorMessage: string | null): void {
     if (isFinished(record.status)) return
     const time = this.now()
+    const delay = this.visibilityDelay()
+    if (delay > 0) record.publishAt = time + delay
     this.changeStatus(record, status)
     record.timeCompleted = time
     record.result = result
@@ -164,6 +197,8 @@ export class RequestStore {
     record.done = undefined
     record.onPartial = undefined
     if (done !== undefined) Deferred.unsafeDone(done, Exit.void)
+    if (record.publishAt >= 0) this.unpublished.push(record)
+    else if (record.version.retention === "none") this.publish(record)
     this.enforceRetention()
   }
 

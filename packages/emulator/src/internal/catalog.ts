@@ -113,7 +113,10 @@ const makePipeline = (project: ProjectState, definition: PipelineDefinition, id:
     }
   }
   for (const version of definitions) {
-    versions.set(version.name, new VersionState(state, version.name, version.workers ?? 1))
+    versions.set(
+      version.name,
+      new VersionState(state, version.name, version.workers ?? 1, version.requestRetentionMode ?? "full")
+    )
   }
   return state
 }

@@ -7,13 +7,14 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
-import type { DirectRun, Engine, EngineOptions, Target } from "../Engine.js"
+import type { DirectRun, Engine, EngineOptions, RequestRejected, Target } from "../Engine.js"
 import { problems } from "../PipelineDefinition.js"
 import { makeCatalog } from "./catalog.js"
 import { inputFile, outputFile } from "./downloads.js"
 import { makeIdScheme } from "./ids.js"
 import { acceptInput, acceptInputs } from "./input.js"
 import { page } from "./listing.js"
+import type { RequestRecord } from "./records.js"
 import { rejected } from "./rejected.js"
 import { RequestStore } from "./RequestStore.js"
 import * as Wire from "./wire.js"
@@ -37,16 +38,36 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
     const store = new RequestStore(
       ids,
       now,
-      Math.max(0, options.maxFinishedRequests ?? defaults.maxFinishedRequests)
+      Math.max(0, options.maxFinishedRequests ?? defaults.maxFinishedRequests),
+      options.visibilityDelayMillis
     )
     const workers = yield* makeWorkers(store, catalog.versions)
-    const { resolve } = catalog
+    /** Every operation starts here: what became visible meanwhile is published first. */
+    const resolve = (target: Target) => {
+      store.publishDue()
+      return catalog.resolve(target)
+    }
     const findRequest = (target: Target, requestId: string) =>
       Either.flatMap(resolve(target), (version) => store.find(version, requestId))
     const findRequests = (target: Target, requestIds: ReadonlyArray<string>) =>
       Either.flatMap(resolve(target), (version) => store.findAll(version, requestIds))
     const findStep = (target: Target, requestId: string) =>
       Either.flatMap(resolve(target), (version) => store.findStep(version, requestId))
+    /** The input and output of a request are kept only with retention `full`. */
+    const stored = <A extends { readonly record: RequestRecord }>(
+      found: Either.Either<A, RequestRejected>,
+      requestId: string
+    ): Either.Either<A, RequestRejected> =>
+      Either.flatMap(found, (value) =>
+        value.record.version.keepsData
+          ? Either.right(value)
+          : rejected(
+            404,
+            `The data of request "${requestId}" is not stored (request_retention_mode ` +
+              `"${value.record.version.retention}")`
+          ))
+    const withRecord = (found: Either.Either<RequestRecord, RequestRejected>) =>
+      Either.map(found, (record) => ({ record }))
 
     const startDirect: Engine["startDirect"] = (target, data, options) =>
       Effect.gen(function*() {
@@ -146,20 +167,28 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
         }),
       getInput: (target, requestId) =>
         Effect.suspend(() =>
-          Effect.map(findRequest(target, requestId), (record) => inputFile(requestId, record.input))
+          Effect.map(
+            stored(withRecord(findRequest(target, requestId)), requestId),
+            ({ record }) => inputFile(requestId, record.input)
+          )
         ),
       getOutput: (target, requestId) =>
         Effect.suspend(() =>
           Either.flatMap(
-            findRequest(target, requestId),
-            (record) => outputFile(requestId, record.status, record.result)
+            stored(withRecord(findRequest(target, requestId)), requestId),
+            ({ record }) => outputFile(requestId, Wire.shownStatus(record), record.result)
           )
         ),
       getObjectInput: (target, requestId) =>
-        Effect.suspend(() => Effect.map(findStep(target, requestId), ({ step }) => inputFile(requestId, step.input))),
+        Effect.suspend(() =>
+          Effect.map(stored(findStep(target, requestId), requestId), ({ step }) => inputFile(requestId, step.input))
+        ),
       getObjectOutput: (target, requestId) =>
         Effect.suspend(() =>
-          Either.flatMap(findStep(target, requestId), ({ step }) => outputFile(requestId, step.status, step.output))
+          Either.flatMap(
+            stored(findStep(target, requestId), requestId),
+            ({ step }) => outputFile(requestId, step.status, step.output)
+          )
         ),
       getPipeline: (project, pipeline) =>
         Effect.suspend(() =>
@@ -167,6 +196,9 @@ export const make = (options: EngineOptions): Effect.Effect<Engine, never, Scope
         ),
       projects: Effect.sync(() => Array.from(catalog.projects.values(), catalog.projectWire)),
       getProject: (name) => Effect.suspend(() => Effect.map(catalog.project(name), catalog.projectWire)),
-      stats: Effect.sync(() => store.stats())
+      stats: Effect.sync(() => {
+        store.publishDue()
+        return store.stats()
+      })
     } satisfies Engine
   })

@@ -5,7 +5,7 @@
 import type * as Deferred from "effect/Deferred"
 import type * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
-import type { DataType, ObjectContext } from "../PipelineDefinition.js"
+import type { DataType, ObjectContext, RetentionMode } from "../PipelineDefinition.js"
 import type { LogEntry } from "./RequestLog.js"
 import { RequestLog } from "./RequestLog.js"
 import { RingQueue } from "./RingQueue.js"
@@ -70,8 +70,14 @@ export class VersionState {
   constructor(
     readonly pipeline: PipelineState,
     readonly name: string,
-    readonly workers: number
+    readonly workers: number,
+    readonly retention: RetentionMode
   ) {}
+
+  /** Whether the input and output of its requests are stored (retention `full`). */
+  get keepsData(): boolean {
+    return this.retention === "full"
+  }
 }
 
 /** The request of one object of a pipeline request. */
@@ -93,6 +99,10 @@ export class Step {
 
 export class RequestRecord implements LogEntry {
   status = PENDING
+  /** The status reads show: `status`, except for a while after it finished (see `publishAt`). */
+  listedStatus = PENDING
+  /** While at least 0: the request finished, and reads show it as it was before until this time (epoch ms). */
+  publishAt = -1
   chunk: LogEntry["chunk"] = undefined
   timeStarted = -1
   timeCompleted = -1

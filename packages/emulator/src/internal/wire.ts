@@ -142,26 +142,36 @@ export const batchCreateItem = (ids: IdScheme, record: RequestRecord): BatchCrea
   time_created: timestamp(record.timeCreated)
 })
 
-export const listItem = (ids: IdScheme, record: RequestRecord): ListItemWire => ({
-  id: ids.format(record.seq, requestIndex),
-  pipeline: record.version.pipeline.name,
-  version: record.version.name,
-  status: statusNames[record.status],
-  success: record.status === COMPLETED,
-  time_created: timestamp(record.timeCreated),
-  time_started: optionalTimestamp(record.timeStarted),
-  time_completed: optionalTimestamp(record.timeCompleted),
-  input_size: record.inputSize,
-  output_size: record.outputSize < 0 ? null : record.outputSize
-})
+/** The status reads show: a request that finished shows as it was until it is published (see `RequestStore`). */
+export const shownStatus = (record: RequestRecord): number =>
+  record.publishAt >= 0 ? record.listedStatus : record.status
+
+export const listItem = (ids: IdScheme, record: RequestRecord): ListItemWire => {
+  const published = record.publishAt < 0
+  const status = shownStatus(record)
+  return {
+    id: ids.format(record.seq, requestIndex),
+    pipeline: record.version.pipeline.name,
+    version: record.version.name,
+    status: statusNames[status],
+    success: status === COMPLETED,
+    time_created: timestamp(record.timeCreated),
+    time_started: optionalTimestamp(record.timeStarted),
+    time_completed: published ? optionalTimestamp(record.timeCompleted) : null,
+    input_size: record.inputSize,
+    output_size: !published || record.outputSize < 0 ? null : record.outputSize
+  }
+}
 
 export const detail = (ids: IdScheme, record: RequestRecord, metadataOnly: boolean): DetailWire => {
   const lists = subRequests(ids, record)
+  const withData = !metadataOnly && record.version.keepsData
+  const published = record.publishAt < 0
   return {
     ...listItem(ids, record),
-    request_data: metadataOnly ? null : record.input,
-    result: metadataOnly || record.status !== COMPLETED ? null : record.result,
-    error_message: record.errorMessage,
+    request_data: withData ? record.input : null,
+    result: withData && shownStatus(record) === COMPLETED ? record.result : null,
+    error_message: published ? record.errorMessage : null,
     pipeline_timeout: record.timeout,
     deployment_timeout: null,
     deployment_requests: lists.deployment_requests,
@@ -211,8 +221,8 @@ export const objectRequest = (
     time_created: common.time_created,
     time_started: common.time_started,
     time_completed: common.time_completed,
-    request_data: metadataOnly ? null : step.input,
-    result: metadataOnly || step.status !== COMPLETED ? null : step.output,
+    request_data: metadataOnly || !record.version.keepsData ? null : step.input,
+    result: metadataOnly || !record.version.keepsData || step.status !== COMPLETED ? null : step.output,
     error_message: common.error_message,
     input_size: common.input_size,
     output_size: common.output_size

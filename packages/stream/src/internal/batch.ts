@@ -21,6 +21,7 @@ import * as Validate from "./options.js"
 import { stopOutstanding } from "./outstanding.js"
 import { makeFollower } from "./poller.js"
 import { Tracker } from "./progressTracker.js"
+import { RetentionEvidence } from "./retentionEvidence.js"
 import { type AcceptedChunk, makeSubmission, type SubmissionError } from "./submission.js"
 import { encoder, resultsOf, type Target, targetOf } from "./targets.js"
 
@@ -77,7 +78,10 @@ const openSubmission = <I, O>(operation: string, target: Target<I, O>, options: 
       concurrency,
       encode: encoder(target),
       createOptions: options?.create,
-      reconcile: options?.reconcile,
+      // only a run has results to report an unconfirmed input with: a submission fails as with `fail`
+      reconcile: operation === "Batch.run" || options?.reconcile?.onUncertain !== "report"
+        ? options?.reconcile
+        : { ...options.reconcile, onUncertain: "fail" },
       grace: interruptTimeout
     })
     return { chunkSize, concurrency, interruptTimeout, pipelineTarget, service, submission }
@@ -179,7 +183,8 @@ export const poll = <E, R>(
       firstIndex: 0,
       checkpoint: undefined,
       tracker: new Tracker(undefined, undefined),
-      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail))
+      onMissing: "fail",
+      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail!))
     }, feed)
   }))
 
@@ -248,7 +253,8 @@ export const run = <I, O, E, R>(
       return Stream.empty
     }
 
-    const plan = { checkpoint, estimates: follower.window.estimates, reserve: follower.reserve }
+    const evidence = new RetentionEvidence()
+    const plan = { checkpoint, estimates: follower.window.estimates, reserve: follower.reserve, evidence }
     const feed = Stream.runDrain(submission.chunks(inputs, plan, follower.deliver))
     yield* tracker.publish
     return follower.follow({
@@ -262,6 +268,8 @@ export const run = <I, O, E, R>(
       firstIndex: (checkpoint?.resumeFrom ?? 0) * chunkSize,
       checkpoint,
       tracker,
+      onMissing: "emit",
+      evidence,
       toOutputs: resultsOf(target)
     }, feed)
   }))

@@ -7,6 +7,7 @@ import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { PipelineTarget, ReadError, RequestData, Service } from "@ubiops-effect/core/PipelineRequests"
 import * as Effect from "effect/Effect"
 import type { FindOptions, Found } from "../Reconciliation.js"
+import { collectExisting } from "./collectExisting.js"
 import { maxItemsPerCall, maxPageSize } from "./limits.js"
 import { Matcher } from "./matching.js"
 import * as retries from "./retries.js"
@@ -38,7 +39,10 @@ export const find = (
 
     const flush = Effect.gen(function*() {
       for (let start = 0; start < toCollect.length; start += maxItemsPerCall) {
-        const read = yield* collectExisting(service, target, toCollect.slice(start, start + maxItemsPerCall))
+        const read = yield* collectExisting(
+          (ids) => retryRead(service.collect(target, ids)),
+          toCollect.slice(start, start + maxItemsPerCall)
+        )
         calls += read.calls
         matcher.offer(read.details)
         candidates.push(...read.details)
@@ -96,24 +100,3 @@ const secondsFormat = (date: Date) =>
   `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(date.getUTCHours())}:${
     pad(date.getUTCMinutes())
   }:${pad(date.getUTCSeconds())}Z`
-
-/** Collects ids, leaving out those that no longer exist (collect fails as a whole when one is missing). */
-const collectExisting = (
-  service: Service,
-  target: PipelineTarget,
-  ids: ReadonlyArray<string>
-): Effect.Effect<{ readonly details: ReadonlyArray<PipelineRequestDetail>; readonly calls: number }, ReadError> =>
-  retries.retryRead(service)(service.collect(target, ids)).pipe(
-    Effect.map((details) => ({ details, calls: 1 })),
-    Effect.catchTag("NotFound", () => {
-      if (ids.length === 1) return Effect.succeed({ details: [], calls: 1 })
-      const half = Math.ceil(ids.length / 2)
-      return Effect.map(
-        Effect.zip(
-          collectExisting(service, target, ids.slice(0, half)),
-          collectExisting(service, target, ids.slice(half))
-        ),
-        ([a, b]) => ({ details: [...a.details, ...b.details], calls: 1 + a.calls + b.calls })
-      )
-    })
-  )

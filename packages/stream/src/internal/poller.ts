@@ -17,10 +17,21 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { Estimates, type Finished, type Outcome, type ScheduleOptions, Tracked, Window } from "../PollingRule.js"
+import {
+  type Ended,
+  Estimates,
+  type Gone,
+  type Outcome,
+  type ScheduleOptions,
+  Tracked,
+  Window
+} from "../PollingRule.js"
 import * as PollSchedule from "../PollSchedule.js"
+import { type Collected, collectExisting } from "./collectExisting.js"
 import { maxItemsPerCall } from "./limits.js"
 import type { Tracker } from "./progressTracker.js"
+import { unconfirmedId } from "./reconciler.js"
+import type { RetentionEvidence } from "./retentionEvidence.js"
 import { retryPoll } from "./retries.js"
 import type { AcceptedChunk } from "./submission.js"
 
@@ -47,7 +58,11 @@ export interface PollerConfig<I, O, E, CE> {
   readonly firstIndex: number
   readonly checkpoint: EmissionLedger<CE> | undefined
   readonly tracker: Tracker
-  readonly toOutputs: (finished: Array<Finished<I, PipelineRequestDetail>>) => Effect.Effect<ReadonlyArray<O>, E>
+  /** A request a collect does not find (404): `emit` it as gone, or `fail` the round with the 404. */
+  readonly onMissing: "emit" | "fail"
+  /** Told when a request is read without its data, or gone. */
+  readonly evidence?: RetentionEvidence | undefined
+  readonly toOutputs: (finished: Array<Ended<I, PipelineRequestDetail>>) => Effect.Effect<ReadonlyArray<O>, E>
 }
 
 const pollLoop = <I, O, E, CE>(
@@ -63,8 +78,10 @@ const pollLoop = <I, O, E, CE>(
     const retry = retryPoll(service, config.pollRetries)
     const inputOrder = config.order === "input"
     /** Input order: finished requests (or `null` for results emitted by a previous run) waiting for their turn. */
-    const waiting = new Map<number, Finished<I, PipelineRequestDetail> | null>()
+    const waiting = new Map<number, Ended<I, PipelineRequestDetail> | null>()
     let nextIndex = config.firstIndex
+    /** Inputs whose create could not be confirmed (nothing to poll): emitted at the next step. */
+    let unconfirmed: Array<Gone<I, PipelineRequestDetail>> = []
     let ended = false
     let last: Outcome = { polled: 0, finished: 0, predictedMillis: undefined }
 
@@ -81,6 +98,12 @@ const pollLoop = <I, O, E, CE>(
           if (inputOrder) waiting.set(start + i, null)
           continue
         }
+        if (ids[i] === unconfirmedId) {
+          unconfirmed.push(
+            new Tracked(ids[i], start + i, inputs[i], chunk, Number.NaN) as Gone<I, PipelineRequestDetail>
+          )
+          continue
+        }
         if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))) duplicates++
       }
       tracker.submitted += ids.length
@@ -93,10 +116,10 @@ const pollLoop = <I, O, E, CE>(
       return duplicates === 0 ? Effect.void : release(duplicates)
     })
 
-    const inTurn = (finished: Array<Finished<I, PipelineRequestDetail>>): Array<Finished<I, PipelineRequestDetail>> => {
+    const inTurn = (finished: Array<Ended<I, PipelineRequestDetail>>): Array<Ended<I, PipelineRequestDetail>> => {
       if (!inputOrder) return finished
       for (let i = 0; i < finished.length; i++) waiting.set(finished[i].index, finished[i])
-      const ready: Array<Finished<I, PipelineRequestDetail>> = []
+      const ready: Array<Ended<I, PipelineRequestDetail>> = []
       for (;;) {
         const next = waiting.get(nextIndex)
         if (next === undefined) break
@@ -107,7 +130,7 @@ const pollLoop = <I, O, E, CE>(
       return ready
     }
 
-    const emit = (finished: Array<Finished<I, PipelineRequestDetail>>) =>
+    const emit = (finished: Array<Ended<I, PipelineRequestDetail>>) =>
       Effect.gen(function*() {
         const ready = inTurn(finished)
         tracker.pending = window.notStarted
@@ -129,18 +152,22 @@ const pollLoop = <I, O, E, CE>(
         return Chunk.unsafeFromArray(outputs as Array<O>)
       })
 
+    const collect = (ids: ReadonlyArray<string>) => service.collect(target, ids, config.callOptions)
+    const collectGroup = config.onMissing === "emit"
+      ? (ids: ReadonlyArray<string>) => collectExisting(collect, ids)
+      : (ids: ReadonlyArray<string>) =>
+        Effect.map(collect(ids), (details): Collected => ({ details, missing: [], calls: 1 }))
     const collectAll = (groups: Array<Array<string>>) =>
       groups.length === 1
-        ? Effect.map(service.collect(target, groups[0], config.callOptions), (details) => [details])
-        : Effect.forEach(groups, (ids) => service.collect(target, ids, config.callOptions), {
-          concurrency: groups.length
-        })
+        ? Effect.map(collectGroup(groups[0]), (collected) => [collected])
+        : Effect.forEach(groups, collectGroup, { concurrency: groups.length })
 
-    const count = (finished: Array<Finished<I, PipelineRequestDetail>>) => {
+    const count = (finished: Array<Ended<I, PipelineRequestDetail>>) => {
       for (let i = 0; i < finished.length; i++) {
-        const status = finished[i].detail.status
+        const status = finished[i].detail?.status
         if (status === "completed") tracker.completed++
-        else if (status === "failed") tracker.failed++
+        // a request gone from the server did not complete as far as anyone can tell
+        else if (status === "failed" || status === undefined) tracker.failed++
         else tracker.cancelled++
       }
     }
@@ -149,6 +176,12 @@ const pollLoop = <I, O, E, CE>(
     const step: Effect.Effect<Chunk.Chunk<O> | undefined, ReadError | CE | E> = Effect.gen(
       function*() {
         yield* drain
+        if (unconfirmed.length > 0) {
+          const ready = unconfirmed
+          unconfirmed = []
+          count(ready)
+          return yield* emit(ready)
+        }
         if (window.size === 0) {
           if (ended) {
             if (checkpoint !== undefined) yield* checkpoint.finish
@@ -160,6 +193,7 @@ const pollLoop = <I, O, E, CE>(
           const duplicates = accept(message) ?? 0
           if (duplicates > 0) yield* release(duplicates)
           yield* drain
+          if (unconfirmed.length > 0) return Chunk.empty<O>()
           last = { polled: 0, finished: 0, predictedMillis: undefined }
           // results a previous run emitted may have unblocked the input order
           return yield* emit([])
@@ -171,12 +205,21 @@ const pollLoop = <I, O, E, CE>(
         const groups = window.plan(yield* Clock.currentTimeMillis, config.pollConcurrency)
         const responses = yield* retry(collectAll(groups))
         const receivedAt = yield* Clock.currentTimeMillis
-        let finished: Array<Finished<I, PipelineRequestDetail>> = []
+        let finished: Array<Ended<I, PipelineRequestDetail>> = []
         let polled = 0
+        const evidence = config.evidence
+        if (evidence !== undefined && !evidence.dataNotKept) {
+          for (const { details, missing } of responses) {
+            if (missing.length > 0 || details.some((detail) => detail.request_data === null)) {
+              evidence.dataNotKept = true
+            }
+          }
+        }
         for (let g = 0; g < groups.length; g++) {
           polled += groups[g].length
-          const observed = window.observe(responses[g], receivedAt)
+          const observed: Array<Ended<I, PipelineRequestDetail>> = window.observe(responses[g].details, receivedAt)
           finished = finished.length === 0 ? observed : finished.concat(observed)
+          if (responses[g].missing.length > 0) finished = finished.concat(window.drop(responses[g].missing))
         }
         last = { polled, finished: finished.length, predictedMillis: undefined }
         count(finished)
@@ -226,7 +269,10 @@ export const makeFollower = <I>(windowSize: number, schedule: ScheduleOptions): 
       deliver: (accepted) => Queue.offer(mailbox, accepted),
       takeDelivered: Effect.map(Queue.takeAll(mailbox), (messages) => {
         const ids: Array<string> = []
-        for (const message of messages) if (message !== "end") ids.push(...message.ids)
+        for (const message of messages) {
+          if (message === "end") continue
+          for (const id of message.ids) if (id !== unconfirmedId) ids.push(id)
+        }
         return ids
       }),
       follow: (config, feed) =>

@@ -29,6 +29,7 @@ import type { Estimates } from "../PollingRule.js"
 import { defaults, MismatchedCreate, type Options, UncertainCreate } from "../Reconciliation.js"
 import { find } from "./findAccepted.js"
 import { match, replyMismatch } from "./matching.js"
+import type { RetentionEvidence } from "./retentionEvidence.js"
 import { createBackoff, mayCreateAgain } from "./retries.js"
 
 /**
@@ -133,6 +134,8 @@ export interface ReconcilerConfig {
   readonly grace: Duration.DurationInput
   /** The run's fibers of chunks: its scope ends them. */
   readonly fibers: FiberSet.FiberSet
+  /** What the run saw of the retention, when it was not declared. */
+  readonly evidence?: RetentionEvidence | undefined
 }
 
 export interface Reconciler {
@@ -152,6 +155,12 @@ export interface Reconciler {
   ) => Effect.Effect<B, ReadError | UncertainCreate | MismatchedCreate | CheckpointError | E2>
 }
 
+/**
+ * The id given to an input whose create cannot be confirmed (`onUncertain: "report"`): no request has it, so it is
+ * never polled or cancelled; the run reports the input as `Unconfirmed` (also on resume: it is recorded as such).
+ */
+export const unconfirmedId = ""
+
 /** The fibers of chunks of one run, to give to `makeReconciler`; the scope ends those still running. */
 export const makeFibers: Effect.Effect<FiberSet.FiberSet, never, Scope.Scope> = FiberSet.make()
 
@@ -163,6 +172,8 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
     const horizon = Duration.toMillis(config.options?.horizon ?? defaults.horizon)
     const maxAttempts = config.options?.maxAttempts ?? defaults.maxAttempts
     const onUncertain = config.options?.onUncertain ?? defaults.onUncertain
+    const declared = config.options?.retention
+    const retention = () => declared ?? (config.evidence?.dataNotKept === true ? "none" : defaults.retention)
     const inFlight = new CreatesInFlight()
     const claims = new Claims()
     const startedAt = yield* Clock.currentTimeMillis
@@ -250,11 +261,19 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
           // a request the listing counted on went to another chunk meanwhile (identical inputs): the listing may have
           // stopped before this chunk's own requests, so look again
           if (adopted.length < expected && expected === left.length) return yield* discover(window)
-          if (left.length > adopted.length && final.unreadable > 0 && onUncertain === "fail") {
+          // under retention none a request that was accepted and finished is not listed: finding nothing proves nothing
+          const unprovable = final.unreadable > 0 || retention() === "none"
+          if (left.length > adopted.length && unprovable && onUncertain === "report") {
+            for (const i of pendingIndices()) ids[i] = unconfirmedId
+            state.uncertain = 0
+            return
+          }
+          if (left.length > adopted.length && unprovable && onUncertain === "fail") {
             return yield* new UncertainCreate({
               target,
               indices: pendingIndices().map((i) => chunk * config.chunkSize + i),
-              unreadable: final.unreadable
+              unreadable: final.unreadable,
+              retention: retention()
             })
           }
           // what is still left was not accepted (as far as can be known)
@@ -357,7 +376,7 @@ export const makeReconciler = (config: ReconcilerConfig): Effect.Effect<Reconcil
           const ids = new Array<string | undefined>(data.length)
           const state = { uncertain: 0, adopted: 0 }
           const stopping = yield* Deferred.make<void>()
-          const known = () => ids.filter((id): id is string => id !== undefined)
+          const known = () => ids.filter((id): id is string => id !== undefined && id !== unconfirmedId)
           // Once the caller stopped waiting, the work goes on for at most the grace period.
           const graceOver = Effect.zipRight(Deferred.await(stopping), Effect.sleep(config.grace))
           const work = Effect.gen(function*() {

@@ -22,6 +22,7 @@ import type { Estimates } from "../PollingRule.js"
 import type * as Reconciliation from "../Reconciliation.js"
 import { inputChunks } from "./inputChunks.js"
 import { type Leftovers, makeFibers, makeReconciler, type Reconciler } from "./reconciler.js"
+import type { RetentionEvidence } from "./retentionEvidence.js"
 
 /**
  * A chunk whose requests exist on the server: just created, or recorded by a previous run of the checkpoint.
@@ -58,6 +59,8 @@ export interface ChunkPlan {
   readonly estimates: Estimates
   /** Taken for each input that will need a result, before its chunk is created. */
   readonly reserve: (count: number) => Effect.Effect<void>
+  /** What the run sees of the retention (a run's poller feeds it). */
+  readonly evidence?: RetentionEvidence | undefined
 }
 
 export type SubmissionError =
@@ -127,7 +130,8 @@ export const makeSubmission = <I>(config: SubmissionConfig<I>): Effect.Effect<Su
             checkpoint: plan.checkpoint,
             options: config.reconcile,
             grace: config.grace,
-            fibers
+            fibers,
+            evidence: plan.evidence
           }),
           (reconciler) => acceptedChunks(config, plan, reconciler, onLeftovers, inputs, register)
         )),

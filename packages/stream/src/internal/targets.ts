@@ -7,7 +7,8 @@ import type { Pipeline } from "@ubiops-effect/core/Pipeline"
 import type { PipelineTarget, RequestData } from "@ubiops-effect/core/PipelineRequests"
 import * as Effect from "effect/Effect"
 import type { Result } from "../Batch.js"
-import type { Finished } from "../PollingRule.js"
+import type { Ended } from "../PollingRule.js"
+import { unconfirmedId } from "./reconciler.js"
 
 export type Target<I, O> = PipelineTarget | Pipeline<I, O>
 
@@ -20,11 +21,16 @@ export const encoder = <I, O>(target: Target<I, O>) =>
     ? (inputs: ReadonlyArray<I>) => Effect.forEach(inputs, target.encodeInput)
     : (inputs: ReadonlyArray<I>) => Effect.succeed(inputs as unknown as ReadonlyArray<RequestData>)
 
-type Done<I> = Finished<I, PipelineRequestDetail>
+type Done<I> = Ended<I, PipelineRequestDetail>
+
+/** A request without a detail: its create was not confirmed (no id), or the poll did not find it. */
+const goneOrUnconfirmed = <I>({ id, index, input }: Done<I>): Result<I, never> =>
+  id === unconfirmedId ? { status: "unconfirmed", index, input } : { status: "gone", index, input, requestId: id }
 
 const untypedResult = <I>(finished: Done<I>): Result<I, unknown> => {
   const detail = finished.detail
   const { id: requestId, index, input } = finished
+  if (detail === undefined) return goneOrUnconfirmed(finished)
   switch (detail.status) {
     case "completed":
       return { status: "completed", index, input, requestId, detail, output: detail.result }
@@ -38,6 +44,7 @@ const untypedResult = <I>(finished: Done<I>): Result<I, unknown> => {
 const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Done<I>>) =>
   Effect.forEach(finished, (done): Effect.Effect<Result<I, O>> => {
     const detail = done.detail
+    if (detail === undefined) return Effect.succeed(goneOrUnconfirmed(done))
     const base = { index: done.index, input: done.input, requestId: done.id, detail }
     if (detail.status === "completed") {
       return Effect.match(pipeline.decodeOutput(detail.result, detail.id), {
