@@ -7,7 +7,9 @@
  *   and, with `onInvalid: "skip"`, a second reader reports the invalid ones.
  * - A result is appended to the output before the run pulls the next ones, and the run's checkpoint counts a
  *   result as emitted only once the next ones are pulled: the output never lacks a result the checkpoint
- *   counts. On resume the output is the source of truth: an index it holds is never written again.
+ *   counts. On resume the output is the source of truth: an index it holds is never written again; a line
+ *   an earlier run wrote that it lacks now (`WrittenRecord`) is written again from the server's result.
+ * - One run at a time on an output (`OutputLock`).
  *
  * @since 1.0.0
  */
@@ -29,13 +31,16 @@ import * as CheckpointStore from "./CheckpointStore.js"
 import * as InputFile from "./InputFile.js"
 import { defaults as jobDefaults } from "./internal/defaults.js"
 import type { JobError } from "./internal/errors.js"
-import { InvalidInput, OutputConflict, UncertainLines } from "./internal/errors.js"
+import { InvalidInput, LostLines, OutputConflict, UncertainLines } from "./internal/errors.js"
 import * as Lines from "./internal/lines.js"
+import { restoreLines } from "./internal/restoreLines.js"
 import { checkIdentity } from "./internal/runIdentity.js"
 import * as OutputFile from "./OutputFile.js"
+import * as OutputLock from "./OutputLock.js"
 import * as ProgressLine from "./ProgressLine.js"
 import * as Reruns from "./Reruns.js"
 import type * as Waiting from "./Waiting.js"
+import * as WrittenRecord from "./WrittenRecord.js"
 
 /**
  * @since 1.0.0
@@ -86,7 +91,7 @@ export const defaults = jobDefaults
  * @since 1.0.0
  * @category errors
  */
-export { InvalidInput, OutputConflict, UncertainLines } from "./internal/errors.js"
+export { InvalidInput, LostLines, OutputConflict, UncertainLines } from "./internal/errors.js"
 
 /**
  * @since 1.0.0
@@ -162,6 +167,8 @@ export const run = (
         }
       }
     }
+    // one run at a time on an output, from here (a resume cuts the output's unfinished last line) to the end
+    yield* OutputLock.acquire(options.output, checkpointDirectory)
     const recovered = yield* OutputFile.recover(options.output, scan.lines)
     if (recovered.truncatedBytes > 0) {
       yield* log(`${options.output}: cut off an unfinished last line (${recovered.truncatedBytes} bytes)`)
@@ -198,7 +205,35 @@ export const run = (
         yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
       })
     )
-    const append = yield* OutputFile.appender(options.output)
+    const appendOutput = yield* OutputFile.appender(options.output)
+    const recordPath = yield* WrittenRecord.pathIn(checkpointDirectory)
+    const record = yield* WrittenRecord.appender(recordPath)
+    const append = (lines: ReadonlyArray<OutputFile.OutputLine>) => Effect.zipRight(appendOutput(lines), record(lines))
+
+    // lines an earlier run wrote that the output lacks now (cut short, deleted): written again from the server
+    const missing = yield* WrittenRecord.missingFrom(recordPath, written)
+    if (missing.size > 0) {
+      const restored = yield* restoreLines(options, missing, (lines) =>
+        Effect.suspend(() => {
+          for (const line of lines) {
+            written.add(line.index)
+            counts[line.status]++
+          }
+          writtenByThisRun += lines.length
+          return append(lines)
+        }))
+      yield* log(
+        `${options.output} lacked ${missing.size} lines an earlier run wrote: ${restored.restored} written again ` +
+          "from their results on the server"
+      )
+      if (restored.lost.length > 0) {
+        return yield* new LostLines({
+          output: options.output,
+          indices: restored.lost,
+          restored: restored.restored
+        })
+      }
+    }
     let reported = false
 
     /** One `Batch.run` over the lines of `pass`; its lines whose requests were cancelled are left unwritten when

@@ -61,6 +61,30 @@ export class UncertainLines extends Data.TaggedError("UncertainLines")<{
 }
 
 /**
+ * Lines an earlier run wrote that the output lacks now (it was cut short or deleted) and whose results cannot be
+ * collected again: the server no longer has their requests.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class LostLines extends Data.TaggedError("LostLines")<{
+  readonly output: string
+  /** The indices of the input lines concerned (from 0, as in the output's `index`). */
+  readonly indices: ReadonlyArray<number>
+  /** Lines written again from their results on the server. */
+  readonly restored: number
+}> {
+  override get message() {
+    const first = this.indices.slice(0, 10).join(", ")
+    const more = this.indices.length > 10 ? `, ... (${this.indices.length} in all)` : ""
+    return `${this.output} lacks the lines with index ${first}${more}, which an earlier run wrote, and the server no ` +
+      `longer has their requests (deleted, or past the pipeline's retention)` +
+      (this.restored > 0 ? `; ${this.restored} other missing lines were written again` : "") +
+      ". Nothing was sent. Restore the output from a copy, or remove it and its checkpoint to start over."
+  }
+}
+
+/**
  * What a batch job can fail with.
  *
  * @since 1.0.0
@@ -70,6 +94,7 @@ export type JobError =
   | InvalidInput
   | OutputConflict
   | UncertainLines
+  | LostLines
   | OutputFile.OutputFileError
   | PlatformError
   | Batch.RunError
