@@ -39,7 +39,7 @@ import * as OutputFile from "./OutputFile.js"
 import * as OutputLock from "./OutputLock.js"
 import * as ProgressLine from "./ProgressLine.js"
 import * as Reruns from "./Reruns.js"
-import type * as Waiting from "./Waiting.js"
+import * as Waiting from "./Waiting.js"
 import * as WrittenRecord from "./WrittenRecord.js"
 
 /**
@@ -73,7 +73,8 @@ export interface Options {
   /** After a Ctrl-C, `--resume` runs again the lines whose requests were cancelled (default true); false writes
    * them as `cancelled`. */
   readonly rerunCancelled?: boolean | undefined
-  /** Says on the progress line what the run waits for (its `observeClient` must wrap the client's transport). */
+  /** Says on the progress line (or, without it, in lines of its own) what the run waits for (its `observeClient` must
+   * wrap the client's transport). */
   readonly waiting?: Waiting.Waiting | undefined
   /** Called with the progress of each pass of the run when it starts. */
   readonly onProgress?: ((progress: Progress.Progress) => void) | undefined
@@ -134,6 +135,10 @@ export const run = (
     // the progress line's clock is the wall clock (under a TestClock, tests draw no progress)
     const jobStartedAt = Date.now()
     const waiting = options.showProgress === false ? undefined : options.waiting
+    // without a progress line, what the run waits for is said in lines of its own
+    if (options.showProgress === false && options.waiting !== undefined) {
+      yield* Effect.forkScoped(Waiting.report(options.waiting, log))
+    }
 
     // the output (or its checkpoint folder) must not be the input: a resume cuts the output's unfinished last line
     const sameFile = (a: string, b: string) =>
@@ -167,8 +172,23 @@ export const run = (
         }
       }
     }
+    let writtenByThisRun = 0
+    let submittedByThisRun = 0
+    let locked = false
+    // A first run that stopped before anything was created or written (a wrong pipeline name, a bad token) leaves
+    // nothing behind, so that it can be run again as it is, or corrected.
+    yield* Effect.addFinalizer((exit) =>
+      Effect.gen(function*() {
+        if (exit._tag === "Success" || !startsAfresh || !locked || writtenByThisRun > 0 || submittedByThisRun > 0) {
+          return
+        }
+        yield* Effect.ignore(fs.remove(options.output))
+        yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
+      })
+    )
     // one run at a time on an output, from here (a resume cuts the output's unfinished last line) to the end
     yield* OutputLock.acquire(options.output, checkpointDirectory)
+    locked = true
     const recovered = yield* OutputFile.recover(options.output, scan.lines)
     if (recovered.truncatedBytes > 0) {
       yield* log(`${options.output}: cut off an unfinished last line (${recovered.truncatedBytes} bytes)`)
@@ -194,17 +214,6 @@ export const run = (
 
     const counts = { ...recovered.counts }
     const written = recovered.written
-    let writtenByThisRun = 0
-    let submittedByThisRun = 0
-    // A first run that stopped before anything was created or written (a wrong pipeline name, a bad token) leaves
-    // nothing behind, so that it can be run again as it is, or corrected.
-    yield* Effect.addFinalizer((exit) =>
-      Effect.gen(function*() {
-        if (exit._tag === "Success" || !startsAfresh || writtenByThisRun > 0 || submittedByThisRun > 0) return
-        yield* Effect.ignore(fs.remove(options.output))
-        yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
-      })
-    )
     const appendOutput = yield* OutputFile.appender(options.output)
     const recordPath = yield* WrittenRecord.pathIn(checkpointDirectory)
     const record = yield* WrittenRecord.appender(recordPath)

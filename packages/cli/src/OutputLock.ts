@@ -67,7 +67,17 @@ export const acquire = (
     const lockPath = path.join(checkpointDirectory, "lock")
     const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
     const mine = JSON.stringify(me)
-    yield* fs.makeDirectory(checkpointDirectory, { recursive: true })
+    // one folder at a time: a recursive make reports a read-only file system as ENOENT
+    const missing: Array<string> = []
+    for (let folder = path.resolve(checkpointDirectory); !(yield* fs.exists(folder)); folder = path.dirname(folder)) {
+      missing.unshift(folder)
+      if (path.dirname(folder) === folder) break
+    }
+    for (const folder of missing) {
+      yield* fs.makeDirectory(folder).pipe(
+        Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "AlreadyExists", () => Effect.void)
+      )
+    }
 
     const create = fs.writeFileString(lockPath, mine, { flag: "wx" }).pipe(
       Effect.as(true),

@@ -1,7 +1,7 @@
 /**
  * What a batch job fails with (re-exported by `BatchJob`).
  */
-import type { PlatformError } from "@effect/platform/Error"
+import type { PlatformError, SystemError } from "@effect/platform/Error"
 import type * as Batch from "@ubiops-effect/stream/Batch"
 import * as Data from "effect/Data"
 import type * as InputFile from "../InputFile.js"
@@ -98,3 +98,32 @@ export type JobError =
   | OutputFile.OutputFileError
   | PlatformError
   | Batch.RunError
+
+const errnoCode = (error: SystemError): string | undefined => {
+  const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+  return typeof code === "string" ? code : /^([A-Z]+):/.exec(error.description ?? "")?.[1]
+}
+
+/**
+ * What to say of a file the job could not write or read because of where it is: a read-only file system or missing
+ * permissions, with the path; `undefined` for other errors.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export const fileErrorMessage = (error: unknown): string | undefined => {
+  if ((error as { readonly _tag?: unknown } | null)?._tag !== "SystemError") return undefined
+  const systemError = error as SystemError
+  const code = errnoCode(systemError)
+  const where = systemError.pathOrDescriptor === undefined ? "a file" : String(systemError.pathOrDescriptor)
+  switch (code) {
+    case "EROFS":
+      return `${where}: cannot write there, the file system is read-only (EROFS): write the output to another place`
+    case "EACCES":
+    case "EPERM":
+      return `${where}: permission denied (${code}) to ${
+        systemError.method.startsWith("read") || systemError.method === "stat" ? "read it" : "write there"
+      }`
+  }
+  return undefined
+}
