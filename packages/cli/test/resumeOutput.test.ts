@@ -19,29 +19,31 @@ const emulator = Layer.merge(EmulatorServer.layerWithEmulator({ port: 0, token }
 const lineCount = 2_000
 
 /** A finished run of `lineCount` lines on `demo/echo`: its arguments, connection and output. */
-const finishedRun = Effect.gen(function*() {
-  const server = yield* EmulatorServer.EmulatorServer
-  const directory = yield* tempDirectory
-  const input = `${directory}/in.jsonl`
-  const output = `${directory}/out.jsonl`
-  yield* writeLines(input, Array.from({ length: lineCount }, (_, n) => JSON.stringify({ n })))
-  const args = [
-    "batch",
-    "--project",
-    "demo",
-    "--pipeline",
-    "echo",
-    "--no-progress",
-    "--input",
-    input,
-    "--output",
-    output
-  ]
-  const env = { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
-  const first = yield* run(args, env)
-  assert.strictEqual(first.code, 0, first.printed)
-  return { args, env, output }
-})
+const finishedRun = (extra: ReadonlyArray<string> = []) =>
+  Effect.gen(function*() {
+    const server = yield* EmulatorServer.EmulatorServer
+    const directory = yield* tempDirectory
+    const input = `${directory}/in.jsonl`
+    const output = `${directory}/out.jsonl`
+    yield* writeLines(input, Array.from({ length: lineCount }, (_, n) => JSON.stringify({ n })))
+    const args = [
+      "batch",
+      "--project",
+      "demo",
+      "--pipeline",
+      "echo",
+      "--no-progress",
+      "--input",
+      input,
+      "--output",
+      output,
+      ...extra
+    ]
+    const env = { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+    const first = yield* run(args, env)
+    assert.strictEqual(first.code, 0, first.printed)
+    return { args, env, output }
+  })
 
 /** Each input line once in the output, with the result of its own input. */
 const assertComplete = (output: string) =>
@@ -61,7 +63,7 @@ describe("--resume checks the output against what was written", () => {
     () =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
-        const { args, env, output } = yield* finishedRun
+        const { args, env, output } = yield* finishedRun()
         const created = (yield* Emulator.stats).created.total
         const bytes = yield* fs.readFile(output)
         const cut = bytes.slice(0, Math.floor(bytes.length * 0.6))
@@ -77,12 +79,27 @@ describe("--resume checks the output against what was written", () => {
     60_000
   )
 
+  it.live("an ordered output cut short is completed in input order", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { args, env, output } = yield* finishedRun(["--ordered"])
+      const bytes = yield* fs.readFile(output)
+      yield* fs.writeFile(output, bytes.slice(0, Math.floor(bytes.length * 0.3)))
+      const resumed = yield* run([...args, "--resume"], env)
+      assert.strictEqual(resumed.code, 0, resumed.printed)
+      yield* assertComplete(output)
+      assert.deepStrictEqual(
+        (yield* readOutput(output)).map((line) => line.index),
+        Array.from({ length: lineCount }, (_, n) => n)
+      )
+    }).pipe(Effect.scoped, Effect.provide(emulator)), 60_000)
+
   it.live(
     "a deleted output is written again; lines whose requests the server lost are named, exit 1",
     () =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
-        const { args, env, output } = yield* finishedRun
+        const { args, env, output } = yield* finishedRun()
         const created = (yield* Emulator.stats).created.total
         const before = yield* readOutput(output)
         // the server no longer has the requests of lines 7 and 1,500

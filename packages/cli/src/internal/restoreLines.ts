@@ -40,7 +40,8 @@ const collectExisting = (
       })
     ))
 
-/** Writes again (with `write`, a group at a time) the missing lines it can restore; says which it cannot. */
+/** Writes again (with `write`, a group at a time, in input order when the output is ordered) the missing lines it
+ * can restore; says which it cannot. */
 export const restoreLines = (
   options: Options,
   missing: ReadonlyMap<number, string | null>,
@@ -98,7 +99,7 @@ export const restoreLines = (
           restored += lines.length
           return writing.withPermits(1)(write(lines))
         }),
-      { concurrency: collectsAtOnce, discard: true }
+      { concurrency: options.ordered ? 1 : collectsAtOnce, discard: true }
     )
     return { restored, lost: lost.sort((a, b) => a - b) }
   })
