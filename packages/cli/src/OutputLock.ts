@@ -29,6 +29,10 @@ export const defaults = {
   unreadableStaleMillis: 10_000
 } as const
 
+/** The locks this process holds (a lock with this process's id that is not among them is from a dead process whose
+ * id was reused). */
+const heldHere = new Set<string>()
+
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0)
@@ -64,7 +68,7 @@ export const acquire = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const lockPath = path.join(checkpointDirectory, "lock")
+    const lockPath = path.resolve(checkpointDirectory, "lock")
     const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
     const mine = JSON.stringify(me)
     // one folder at a time: a recursive make reports a read-only file system as ENOENT
@@ -86,7 +90,7 @@ export const acquire = (
         () => Effect.succeed(false)
       )
     )
-    /** Whether the lock there now was left by a run that is gone; fails when a live run holds it. */
+    /** The lock there now when it was left by a run that is gone (its text); fails when a live run holds it. */
     const stale = Effect.gen(function*() {
       const text = yield* Effect.orElseSucceed(fs.readFileString(lockPath), () => "")
       const holder = parseHolder(text)
@@ -95,13 +99,14 @@ export const acquire = (
           Effect.option(fs.stat(lockPath)),
           (info) => info._tag === "Some" ? info.value.mtime._tag === "Some" ? info.value.mtime.value.getTime() : 0 : 0
         )
-        if (Date.now() - modified >= defaults.unreadableStaleMillis) return true
+        if (Date.now() - modified >= defaults.unreadableStaleMillis) return text
         return yield* new OutputConflict({
           reason: `${output} is being written by another run that is just starting (${lockPath}): run one at a time`
         })
       }
-      // its process is gone, or its id is now this process's (ids are reused)
-      if (holder.host === me.host && (holder.pid === me.pid || !isAlive(holder.pid))) return true
+      // its process is gone, or its id is now this process's (ids are reused) and this process does not hold it
+      const gone = holder.pid === me.pid ? !heldHere.has(lockPath) : !isAlive(holder.pid)
+      if (holder.host === me.host && gone) return text
       return yield* new OutputConflict({
         reason: `${output} is being written by another run (process ${holder.pid} on ${holder.host}, started ` +
           `${holder.startedAt}): wait for it to end, or stop it, then run with --resume. If that run is gone (on ` +
@@ -109,9 +114,20 @@ export const acquire = (
       })
     })
 
+    /** Moves a stale lock aside, atomically: of two runs taking it over at once, one moves it, the other nothing;
+     * a fresh lock moved by mistake (taken over between the reading and the move) is put back. */
+    const takeOver = (staleText: string) =>
+      Effect.gen(function*() {
+        const aside = `${lockPath}.stale-${process.pid}`
+        const moved = yield* Effect.isSuccess(fs.rename(lockPath, aside))
+        if (!moved) return
+        const text = yield* Effect.orElseSucceed(fs.readFileString(aside), () => "")
+        yield* Effect.ignore(text === staleText ? fs.remove(aside) : fs.rename(aside, lockPath))
+      })
+
     let taken = yield* create
-    if (!taken && (yield* stale)) {
-      yield* Effect.ignore(fs.remove(lockPath))
+    if (!taken) {
+      yield* takeOver(yield* stale)
       taken = yield* create
     }
     if (!taken) {
@@ -119,6 +135,8 @@ export const acquire = (
         reason: `${output} is being written by another run that has just started (${lockPath}): run one at a time`
       })
     }
+    heldHere.add(lockPath)
+    yield* Effect.addFinalizer(() => Effect.sync(() => heldHere.delete(lockPath)))
     yield* Effect.addFinalizer(() =>
       fs.readFileString(lockPath).pipe(
         Effect.flatMap((text) => text === mine ? fs.remove(lockPath) : Effect.void),
