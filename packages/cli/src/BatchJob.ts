@@ -230,7 +230,14 @@ export const run = (
           }
           writtenByThisRun += lines.length
           return append(lines)
-        }))
+        })).pipe(
+          Effect.onInterrupt(() =>
+            log(
+              `interrupted while writing again the ${missing.size} lines ${options.output} lacked ` +
+                `(${writtenByThisRun} written): run again with --resume to finish`
+            )
+          )
+        )
       yield* log(
         `${options.output} lacked ${missing.size} lines an earlier run wrote: ${restored.restored} written again ` +
           "from their results on the server"

@@ -54,4 +54,28 @@ describe("the output's lock", () => {
       }).pipe(Effect.scoped, Effect.provide(emulator)),
     60_000
   )
+
+  it.live(
+    "two runs started at once on one output: one writes every line once, the other is refused (exit 2)",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* EmulatorServer.EmulatorServer
+        const directory = yield* tempDirectory
+        const input = `${directory}/in.jsonl`
+        const output = `${directory}/out.jsonl`
+        yield* writeLines(input, Array.from({ length: 4_000 }, (_, n) => JSON.stringify({ n })))
+        const args = [
+          ...["batch", "--project", "demo", "--pipeline", "echo", "--no-progress", "--resume"],
+          ...["--input", input, "--output", output]
+        ]
+        const env = { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+        const [a, b] = yield* Effect.all([run(args, env), run(args, env)], { concurrency: 2 })
+        assert.deepStrictEqual([a.code, b.code].sort(), [0, 2], a.printed + b.printed)
+        assert.match((a.code === 2 ? a : b).printed, /is being written by another run/)
+        const lines = yield* readOutput(output)
+        assert.strictEqual(lines.length, 4_000)
+        assert.strictEqual(new Set(lines.map((line) => line.index)).size, 4_000)
+      }).pipe(Effect.scoped, Effect.provide(emulator)),
+    60_000
+  )
 })
