@@ -7,7 +7,9 @@
  *   and, with `onInvalid: "skip"`, a second reader reports the invalid ones.
  * - A result is appended to the output before the run pulls the next ones, and the run's checkpoint counts a
  *   result as emitted only once the next ones are pulled: the output never lacks a result the checkpoint
- *   counts. On resume the output is the source of truth: an index it holds is never written again.
+ *   counts. On resume the output is the source of truth: an index it holds is never written again; a line
+ *   an earlier run wrote that it lacks now (`WrittenRecord`) is written again from the server's result.
+ * - One run at a time on an output (`OutputLock`).
  *
  * @since 1.0.0
  */
@@ -29,13 +31,16 @@ import * as CheckpointStore from "./CheckpointStore.js"
 import * as InputFile from "./InputFile.js"
 import { defaults as jobDefaults } from "./internal/defaults.js"
 import type { JobError } from "./internal/errors.js"
-import { InvalidInput, OutputConflict, UncertainLines } from "./internal/errors.js"
+import { InvalidInput, LostLines, OutputConflict, UncertainLines } from "./internal/errors.js"
 import * as Lines from "./internal/lines.js"
+import { restoreLines } from "./internal/restoreLines.js"
 import { checkIdentity } from "./internal/runIdentity.js"
 import * as OutputFile from "./OutputFile.js"
+import * as OutputLock from "./OutputLock.js"
 import * as ProgressLine from "./ProgressLine.js"
 import * as Reruns from "./Reruns.js"
-import type * as Waiting from "./Waiting.js"
+import * as Waiting from "./Waiting.js"
+import * as WrittenRecord from "./WrittenRecord.js"
 
 /**
  * @since 1.0.0
@@ -68,7 +73,8 @@ export interface Options {
   /** After a Ctrl-C, `--resume` runs again the lines whose requests were cancelled (default true); false writes
    * them as `cancelled`. */
   readonly rerunCancelled?: boolean | undefined
-  /** Says on the progress line what the run waits for (its `observeClient` must wrap the client's transport). */
+  /** Says on the progress line (or, without it, in lines of its own) what the run waits for (its `observeClient` must
+   * wrap the client's transport). */
   readonly waiting?: Waiting.Waiting | undefined
   /** Called with the progress of each pass of the run when it starts. */
   readonly onProgress?: ((progress: Progress.Progress) => void) | undefined
@@ -86,7 +92,7 @@ export const defaults = jobDefaults
  * @since 1.0.0
  * @category errors
  */
-export { InvalidInput, OutputConflict, UncertainLines } from "./internal/errors.js"
+export { InvalidInput, LostLines, OutputConflict, UncertainLines } from "./internal/errors.js"
 
 /**
  * @since 1.0.0
@@ -129,6 +135,10 @@ export const run = (
     // the progress line's clock is the wall clock (under a TestClock, tests draw no progress)
     const jobStartedAt = Date.now()
     const waiting = options.showProgress === false ? undefined : options.waiting
+    // without a progress line, what the run waits for is said in lines of its own
+    if (options.showProgress === false && options.waiting !== undefined) {
+      yield* Effect.forkScoped(Waiting.report(options.waiting, log))
+    }
 
     // the output (or its checkpoint folder) must not be the input: a resume cuts the output's unfinished last line
     const sameFile = (a: string, b: string) =>
@@ -162,6 +172,23 @@ export const run = (
         }
       }
     }
+    let writtenByThisRun = 0
+    let submittedByThisRun = 0
+    let locked = false
+    // A first run that stopped before anything was created or written (a wrong pipeline name, a bad token) leaves
+    // nothing behind, so that it can be run again as it is, or corrected.
+    yield* Effect.addFinalizer((exit) =>
+      Effect.gen(function*() {
+        if (exit._tag === "Success" || !startsAfresh || !locked || writtenByThisRun > 0 || submittedByThisRun > 0) {
+          return
+        }
+        yield* Effect.ignore(fs.remove(options.output))
+        yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
+      })
+    )
+    // one run at a time on an output, from here (a resume cuts the output's unfinished last line) to the end
+    yield* OutputLock.acquire(options.output, checkpointDirectory)
+    locked = true
     const recovered = yield* OutputFile.recover(options.output, scan.lines)
     if (recovered.truncatedBytes > 0) {
       yield* log(`${options.output}: cut off an unfinished last line (${recovered.truncatedBytes} bytes)`)
@@ -187,18 +214,42 @@ export const run = (
 
     const counts = { ...recovered.counts }
     const written = recovered.written
-    let writtenByThisRun = 0
-    let submittedByThisRun = 0
-    // A first run that stopped before anything was created or written (a wrong pipeline name, a bad token) leaves
-    // nothing behind, so that it can be run again as it is, or corrected.
-    yield* Effect.addFinalizer((exit) =>
-      Effect.gen(function*() {
-        if (exit._tag === "Success" || !startsAfresh || writtenByThisRun > 0 || submittedByThisRun > 0) return
-        yield* Effect.ignore(fs.remove(options.output))
-        yield* Effect.ignore(fs.remove(checkpointDirectory, { recursive: true }))
-      })
-    )
-    const append = yield* OutputFile.appender(options.output)
+    const appendOutput = yield* OutputFile.appender(options.output)
+    const recordPath = yield* WrittenRecord.pathIn(checkpointDirectory)
+    const record = yield* WrittenRecord.appender(recordPath)
+    const append = (lines: ReadonlyArray<OutputFile.OutputLine>) => Effect.zipRight(appendOutput(lines), record(lines))
+
+    // lines an earlier run wrote that the output lacks now (cut short, deleted): written again from the server
+    const missing = yield* WrittenRecord.missingFrom(recordPath, written)
+    if (missing.size > 0) {
+      const restored = yield* restoreLines(options, missing, (lines) =>
+        Effect.suspend(() => {
+          for (const line of lines) {
+            written.add(line.index)
+            counts[line.status]++
+          }
+          writtenByThisRun += lines.length
+          return append(lines)
+        })).pipe(
+          Effect.onInterrupt(() =>
+            log(
+              `interrupted while writing again the ${missing.size} lines ${options.output} lacked ` +
+                `(${writtenByThisRun} written): run again with --resume to finish`
+            )
+          )
+        )
+      yield* log(
+        `${options.output} lacked ${missing.size} lines an earlier run wrote: ${restored.restored} written again ` +
+          "from their results on the server"
+      )
+      if (restored.lost.length > 0) {
+        return yield* new LostLines({
+          output: options.output,
+          indices: restored.lost,
+          restored: restored.restored
+        })
+      }
+    }
     let reported = false
 
     /** One `Batch.run` over the lines of `pass`; its lines whose requests were cancelled are left unwritten when

@@ -2,7 +2,8 @@
  * The checkpoint of a batch run, kept in a directory next to the output (`out.jsonl.checkpoint/`): the
  * `KeyValueStore` of `@effect/platform` on files, one file per key, with each write made atomic (a temporary
  * file renamed over the key's file), so that a crash in the middle of a write leaves the old value or the
- * new one, never a truncated file.
+ * new one, never a truncated file. Temporary files that a killed run left are removed when the store is opened
+ * (one run at a time uses a checkpoint: see `OutputLock`).
  *
  * @since 1.0.0
  */
@@ -36,6 +37,13 @@ export const layer = (
       const files = yield* KeyValueStore.KeyValueStore
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
+      // temporary files of writes that a killed run left: no write of this store is under way yet
+      const names = yield* fs.readDirectory(directory)
+      yield* Effect.forEach(
+        names.filter((name) => name.includes("#")),
+        (name) => Effect.ignore(fs.remove(path.join(directory, name))),
+        { discard: true }
+      )
       let writes = 0
       return KeyValueStore.make({
         get: files.get,

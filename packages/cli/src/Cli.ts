@@ -35,6 +35,7 @@ import type * as Redacted from "effect/Redacted"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type * as BatchJob from "./BatchJob.js"
 import { defaults as jobDefaults } from "./internal/defaults.js"
+import { fileErrorMessage } from "./internal/errors.js"
 import * as PlainConsole from "./PlainConsole.js"
 
 /**
@@ -278,6 +279,8 @@ export const report = <E>(cause: Cause.Cause<E>): string | undefined => {
   const failure = Cause.failureOption(cause)
   if (Option.isNone(failure)) return Cause.pretty(cause)
   if (ValidationError.isValidationError(failure.value)) return undefined
+  const fileError = fileErrorMessage(failure.value)
+  if (fileError !== undefined) return fileError
   const error = failure.value as { readonly message?: unknown }
   return typeof error.message === "string" ? error.message : String(failure.value)
 }

@@ -8,6 +8,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
@@ -99,4 +100,46 @@ export const make = (): Waiting => {
   }
 
   return { observeClient, describe }
+}
+
+/**
+ * @since 1.0.0
+ * @category constants
+ */
+export const reportDefaults = {
+  /** How often it looks at what the run waits for. */
+  check: Duration.seconds(1),
+  /** While the run waits for the same thing, it says so again this often. */
+  repeat: Duration.seconds(10)
+} as const
+
+/**
+ * Says with `log` what the run waits for, for a run that draws no progress line: as soon as it starts waiting (the
+ * first call cannot connect, the server does not answer), when the reason changes, and again every `repeat` while
+ * it lasts. Runs until interrupted.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const report = (
+  waiting: Waiting,
+  log: (message: string) => Effect.Effect<void>,
+  options?: { readonly check?: Duration.DurationInput; readonly repeat?: Duration.DurationInput }
+): Effect.Effect<never> => {
+  const repeatMillis = Duration.toMillis(options?.repeat ?? reportDefaults.repeat)
+  /** What it waits for, without the counts and seconds that change on each look. */
+  const kindOf = (description: string) => description.replace(/\s*\([^)]*\)/g, "")
+  let said: string | undefined
+  let saidAt = 0
+  const look = Effect.suspend(() => {
+    const now = Date.now()
+    const description = waiting.describe(now)
+    if (description === undefined) return Effect.void
+    const kind = kindOf(description)
+    if (kind === said && now - saidAt < repeatMillis) return Effect.void
+    said = kind
+    saidAt = now
+    return log(`waiting: ${description}`)
+  })
+  return Effect.forever(Effect.zipRight(look, Effect.sleep(options?.check ?? reportDefaults.check)))
 }

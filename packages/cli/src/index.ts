@@ -30,6 +30,11 @@ export * as OutputFile from "./OutputFile.js"
 /**
  * @since 1.0.0
  */
+export * as OutputLock from "./OutputLock.js"
+
+/**
+ * @since 1.0.0
+ */
 export * as ProgressLine from "./ProgressLine.js"
 
 /**
@@ -41,3 +46,8 @@ export * as Signals from "./Signals.js"
  * @since 1.0.0
  */
 export * as Waiting from "./Waiting.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as WrittenRecord from "./WrittenRecord.js"

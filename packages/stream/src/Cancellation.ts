@@ -92,6 +92,8 @@ export const cancelRequests = (
       groups.push(requestIds.slice(start, start + maxItemsPerCall))
     }
     let settled = 0
+    /** Ids whose cancel the server accepted and whose status is not checked yet. */
+    let accepted = 0
     const cancelGroup = (ids: ReadonlyArray<string>): Effect.Effect<void> =>
       Effect.gen(function*() {
         const cancelled = yield* Effect.either(
@@ -108,11 +110,13 @@ export const cancelRequests = (
           settled += ids.length
           return
         }
+        accepted += ids.length
         const details = yield* Effect.either(service.collect(target, ids))
         if (details._tag === "Left") {
           noteError(details.left)
           counts.unverified += ids.length
           settled += ids.length
+          accepted -= ids.length
           return
         }
         for (const detail of details.right) {
@@ -122,6 +126,7 @@ export const cancelRequests = (
         }
         counts.unverified += ids.length - details.right.length
         settled += ids.length
+        accepted -= ids.length
       })
     const timeout = options?.timeout ?? defaults.timeout
     const exit = yield* runBounded(
@@ -130,7 +135,8 @@ export const cancelRequests = (
     )
     if (exit === undefined) {
       noteError({ message: `cancelling did not finish within ${Duration.format(timeout)}` })
-      counts.failedToCancel += requestIds.length - settled
+      counts.unverified += accepted
+      counts.failedToCancel += requestIds.length - settled - accepted
     }
     return {
       mode: "cancel",

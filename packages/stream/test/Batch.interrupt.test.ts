@@ -185,6 +185,32 @@ describe("Batch.run interrupted", () => {
         assert.isTrue((report?.errors ?? []).some((message) => message.includes("did not finish")))
       }).pipe(Effect.provide(emulator))
   )
+
+  itOnTestClock(
+    "a cancel the server accepted whose check does not end in time is counted as unverified, not as failed",
+    () =>
+      Effect.gen(function*() {
+        let checksHang = false
+        const recorder = new Recorder()
+        const service = recorder.wrap(yield* PipelineRequests, {
+          beforeCollect: () => checksHang ? Effect.never : Effect.void
+        })
+        const progress = yield* Progress.make()
+        const fiber = yield* Batch.run(demoSleep, sleeping(400, 10), {
+          chunkSize: 200,
+          interruptTimeout: "200 millis",
+          progress
+        }).pipe(Stream.runDrain, Effect.provideService(PipelineRequests, service), Effect.fork)
+        yield* waitUntil(() => recorder.createdIds === 400)
+        checksHang = true
+        yield* Fiber.interrupt(fiber)
+        const report = (yield* SubscriptionRef.get(progress)).interruption
+        assert.strictEqual(report?.outstanding, 400)
+        assert.strictEqual(report?.unverified, 400)
+        assert.strictEqual(report?.failedToCancel, 0)
+        yield* assertNothingLeft
+      }).pipe(Effect.provide(emulator))
+  )
 })
 
 describe("Batch.submit", () => {

@@ -109,16 +109,27 @@ export const outputLines = (
   }).pipe(Stream.map(([, line]) => line))
 }
 
-/** The report of an interrupted run. */
+/** The report of an interrupted run: what was cancelled, and what may still be queued or running on the server. */
 export const interruptedMessage = (output: string, written: number, interruption: Cancellation.Report | undefined) => {
-  const cancelled = interruption === undefined
-    ? "no request was outstanding"
-    : `${interruption.cancelled} of ${interruption.outstanding} outstanding requests cancelled on the server` +
-      (interruption.alreadyFinished > 0 ? `, ${interruption.alreadyFinished} had already finished` : "") +
-      (interruption.failedToCancel > 0 ? `, ${interruption.failedToCancel} failed to cancel` : "") +
-      (interruption.unknownCreates > 0
-        ? `, ${interruption.unknownCreates} lines whose create did not answer in time may have requests running`
-        : "")
-  return `interrupted: ${written} lines written to ${output} by this run; ${cancelled}. ` +
-    "Run again with --resume to finish (lines whose requests were cancelled are run again)."
+  if (interruption === undefined) {
+    return `interrupted: ${written} lines written to ${output} by this run; no request was outstanding. ` +
+      "Run again with --resume to finish."
+  }
+  const { alreadyFinished, cancelled, failedToCancel, outstanding, unknownCreates, unverified } = interruption
+  const mayRun = failedToCancel + unknownCreates
+  const left = [
+    failedToCancel > 0 ? `${failedToCancel} whose cancel failed or did not answer in time` : "",
+    unknownCreates > 0 ?
+      `${unknownCreates} for lines whose create did not answer in time (the server may have ` +
+      "accepted them)" :
+      ""
+  ].filter(Boolean).join(" and ")
+  return `interrupted: ${written} lines written to ${output} by this run; ` +
+    `${cancelled} of ${outstanding} outstanding requests cancelled on the server` +
+    (alreadyFinished > 0 ? `, ${alreadyFinished} had already finished` : "") +
+    (unverified > 0 ? `, ${unverified} cancels accepted but not confirmed` : "") +
+    (mayRun > 0 ? `; up to ${mayRun} requests may still be queued or running: ${left}` : "") +
+    ". Run again with --resume to finish" +
+    (mayRun > 0 ? ": it finds those requests on the server and writes their results" : "") +
+    " (lines whose requests were cancelled are run again)."
 }

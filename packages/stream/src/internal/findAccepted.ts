@@ -13,6 +13,7 @@ import { Matcher } from "./matching.js"
 import * as retries from "./retries.js"
 
 const maxSweeps = 4
+const pagesAtOnceWhenHurried = 4
 const statusGroups = [["pending"], ["processing"], ["completed", "failed", "cancelled"]] as const
 
 /**
@@ -38,16 +39,18 @@ export const find = (
     const exclude = options.exclude
 
     const flush = Effect.gen(function*() {
+      const groups: Array<ReadonlyArray<string>> = []
       for (let start = 0; start < toCollect.length; start += maxItemsPerCall) {
-        const read = yield* collectExisting(
-          (ids) => retryRead(service.collect(target, ids)),
-          toCollect.slice(start, start + maxItemsPerCall)
-        )
-        calls += read.calls
-        matcher.offer(read.details)
-        candidates.push(...read.details)
+        groups.push(toCollect.slice(start, start + maxItemsPerCall))
       }
       toCollect = []
+      const hurried = options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)
+      yield* Effect.forEach(groups, (group) =>
+        Effect.map(collectExisting((ids) => retryRead(service.collect(target, ids)), group), (read) => {
+          calls += read.calls
+          matcher.offer(read.details)
+          candidates.push(...read.details)
+        }), { concurrency: hurried ? pagesAtOnceWhenHurried : 1, discard: true })
     })
 
     /** One status group, page by page, collecting candidates as soon as there are as many as inputs to place. */
@@ -58,21 +61,31 @@ export const find = (
         let fresh = 0
         const terminal = status.length > 1
         for (;;) {
-          if (terminal && options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)) break
-          calls++
-          const page = yield* retryRead(
-            service.list(target, { status, startDate, endDate, limit: maxPageSize, offset })
+          const hurried = options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)
+          if (terminal && hurried) break
+          // an interrupted run has seconds to find what to cancel: it reads several pages at a time
+          const count = hurried ? pagesAtOnceWhenHurried : 1
+          calls += count
+          const read = yield* Effect.forEach(
+            Array.from({ length: count }, (_, k) => offset + k * maxPageSize),
+            (at) => retryRead(service.list(target, { status, startDate, endDate, limit: maxPageSize, offset: at })),
+            { concurrency: count }
           )
-          pages++
-          for (const item of page) {
-            if (seen.has(item.id)) continue
-            seen.add(item.id)
-            fresh++
-            if (exclude === undefined || !exclude(item.id)) toCollect.push(item.id)
+          let last = 0
+          for (const page of read) {
+            pages++
+            last = page.length
+            for (const item of page) {
+              if (seen.has(item.id)) continue
+              seen.add(item.id)
+              fresh++
+              if (exclude === undefined || !exclude(item.id)) toCollect.push(item.id)
+            }
+            if (page.length < maxPageSize) break
           }
           if (toCollect.length >= Math.min(maxItemsPerCall, matcher.left)) yield* flush
-          if (matcher.left === 0 || page.length < maxPageSize) break
-          offset += page.length
+          if (matcher.left === 0 || last < maxPageSize) break
+          offset += count * maxPageSize
         }
         yield* flush
         return { paged: pages > 1, fresh }
