@@ -315,6 +315,9 @@ export interface ClientOptions {
   readonly rateGovernor?: boolean | undefined
   /** The most bytes a request body may have (default 64 MiB). */
   readonly maxPayloadBytes?: number | undefined
+  /** The most bytes of a response body the client reads (default 256 MiB); a longer body is not read on, and the
+   * call fails with `DecodeError` (a success) or its status error. */
+  readonly maxResponseBytes?: number | undefined
   /** Changes the `HttpClient` the service sends with (a proxy, extra headers, logging). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -333,6 +336,7 @@ export const defaults = {
   directRequestMargin: HttpBackend.directRequestMargin,
   retryBudgetCapacity: RetryBudget.defaults.capacity,
   maxPayloadBytes: 64 * 1024 * 1024,
+  maxResponseBytes: 256 * 1024 * 1024,
   userAgent: `ubiops-effect/${packageVersion}`
 } as const
 
@@ -360,6 +364,10 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         "maxPayloadBytes",
         options.maxPayloadBytes ?? defaults.maxPayloadBytes
       ),
+      maxResponseBytes: Options.checkPositiveInteger(
+        "maxResponseBytes",
+        options.maxResponseBytes ?? defaults.maxResponseBytes
+      ),
       baseUrl: Options.checkHost(options.host),
       token: Options.checkToken(options.token)
     })
@@ -369,6 +377,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       callTimeout: Duration.decode(defaults.callTimeout),
       capacity: defaults.retryBudgetCapacity,
       maxPayloadBytes: defaults.maxPayloadBytes,
+      maxResponseBytes: defaults.maxResponseBytes,
       baseUrl: normalizeHost(undefined),
       token: options.token
     }))
@@ -383,7 +392,8 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       callTimeout: valid.callTimeout,
       budget,
       governor,
-      maxPayloadBytes: valid.maxPayloadBytes
+      maxPayloadBytes: valid.maxPayloadBytes,
+      maxResponseBytes: valid.maxResponseBytes
     }
     const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
     return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))

@@ -54,8 +54,10 @@ export type RetryableError = CallError | DecodeError
 /**
  * Whether a failed call may be made again: the one rule of the library, for its own retries and for loops that
  * retry above it. A rate limit, always; a lost connection, when the operation is idempotent or the request
- * certainly did not reach the server; a 5xx, a 408 or an attempt's deadline, when the operation is idempotent.
- * Never a response that did not decode (the same answer would come back), a refusal, or a call's own deadline.
+ * certainly did not reach the server, unless waiting cannot help (`TransportError.isPermanent`: an unknown host, a
+ * TLS failure, a request the transport refused); a 5xx, a 408 or an attempt's deadline, when the operation is
+ * idempotent. Never a response that did not decode (the same answer would come back), a refusal, or a call's own
+ * deadline.
  *
  * @since 1.0.0
  * @category predicates
@@ -65,7 +67,7 @@ export const isRetryable = (error: RetryableError, options: { readonly idempoten
     case "RateLimited":
       return true
     case "TransportError":
-      return options.idempotent || !error.mayHaveReachedServer
+      return !error.isPermanent && (options.idempotent || !error.mayHaveReachedServer)
     case "ServerError":
       return options.idempotent
     case "BadRequest":

@@ -25,7 +25,8 @@ import type { Reply } from "../PipelineRequestsBackend.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
 import * as RetryPolicy from "../RetryPolicy.js"
-import { type CallError, type DecodeError, InvalidRequest, RateLimited, Timeout } from "../UbiOpsError.js"
+import { type CallError, DecodeError, InvalidRequest, RateLimited, Timeout } from "../UbiOpsError.js"
+import * as BoundedBody from "./boundedBody.js"
 import {
   codec,
   type DecodeErrorOf,
@@ -34,6 +35,7 @@ import {
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
+import * as Redaction from "./redaction.js"
 import { statusError, transportError, type Where } from "./responses.js"
 import { traced } from "./tracing.js"
 
@@ -52,6 +54,8 @@ export interface CallerSettings {
   readonly budget: RetryBudget
   readonly governor: RateGovernor.RateGovernor
   readonly maxPayloadBytes: number
+  /** The most bytes of a response body the client reads. */
+  readonly maxResponseBytes: number
 }
 
 /** Per-call overrides, already resolved against the client's settings. */
@@ -66,6 +70,8 @@ export type { Reply }
 
 export interface Caller {
   readonly settings: CallerSettings
+  /** Takes the token out of an error (see `redaction.ts`); every error of `call` and `open` has been through it. */
+  readonly redact: <E>(error: E) => E
   /** Runs one operation with its retries and deadlines, and decodes its response. */
   readonly call: <Op extends OperationId>(
     operation: Op,
@@ -111,10 +117,12 @@ const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       })
   )
 
-/** What an attempt read: the response, and its whole body unless the body is left open as a stream. */
+/** What an attempt read: the response, and its whole body unless the body is left open as a stream or is longer
+ * than `maxResponseBytes` (`tooLarge`: not read on). */
 interface Received {
   readonly response: HttpClientResponse.HttpClientResponse
   readonly body: string | ArrayBuffer | undefined
+  readonly tooLarge?: boolean
 }
 
 /** How an attempt reads its response: the whole body, or (streaming) only the headers of a success. */
@@ -122,14 +130,16 @@ type ReadMode = EndpointCodec["responseKind"] | "Stream"
 
 const readBody = (
   response: HttpClientResponse.HttpClientResponse,
-  mode: ReadMode
+  mode: ReadMode,
+  maxBytes: number
 ): Effect.Effect<Received, HttpClientError.ResponseError> => {
   const ok = response.status >= 200 && response.status < 300
   if (mode === "Stream" && ok) return Effect.succeed({ response, body: undefined })
-  const body: Effect.Effect<string | ArrayBuffer, HttpClientError.ResponseError> = mode === "Bytes" && ok
-    ? response.arrayBuffer
-    : response.text
-  return Effect.map(body, (body) => ({ response, body }))
+  return Effect.map(
+    BoundedBody.read(response, mode === "Bytes" && ok ? "Bytes" : "Text", maxBytes),
+    (body): Received =>
+      body._tag === "Read" ? { response, body: body.value } : { response, body: undefined, tooLarge: true }
+  )
 }
 
 const replyOf = <A>(where: Where, response: HttpClientResponse.HttpClientResponse, value: A): Reply<A> => ({
@@ -145,6 +155,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     HttpClient.transformResponse(withoutRedirects)
   )
   const authorization = Redacted.value(settings.authorization)
+  const redactor = Redaction.make(settings.authorization)
   const rootPath = new URL(settings.baseUrl).pathname.replace(/\/$/, "")
 
   const encode = (
@@ -188,7 +199,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     onTimeout: () => Timeout
   ) =>
     client.execute(request).pipe(
-      Effect.flatMap((response) => readBody(response, mode)),
+      Effect.flatMap((response) => readBody(response, mode, settings.maxResponseBytes)),
       Effect.catchAll((error) => Effect.fail(transportError(where, error))),
       Effect.timeoutFail({ duration: Duration.millis(limitMillis), onTimeout })
     )
@@ -281,10 +292,19 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       ).pipe(
         Effect.flatMap((received): Effect.Effect<A, CallError | DecodeError> => {
           const { body, response } = received
-          if (response.status >= 200 && response.status < 300) return finish(where, endpoint, received)
+          const ok = response.status >= 200 && response.status < 300
+          const overLimit = `the body is longer than ${settings.maxResponseBytes} bytes (maxResponseBytes); not read`
+          if (ok && received.tooLarge === true) {
+            return Effect.fail(
+              new DecodeError({ ...where, status: response.status, issue: overLimit, bodyExcerpt: "" })
+            )
+          }
+          if (ok) return finish(where, endpoint, received)
           const text = typeof body === "string" ? body : body === undefined ? "" : new TextDecoder().decode(body)
           return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, CallError | DecodeError> => {
-            const serverMessage = endpoint.serverMessage(response.status, text)
+            const serverMessage = received.tooLarge === true
+              ? overLimit
+              : endpoint.serverMessage(response.status, text)
             const error = statusError(where, response.status, serverMessage, response.headers, now)
             if (error._tag !== "RateLimited") return Effect.fail(error)
             const ordered = error.retryAfterMillis
@@ -343,7 +363,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         Effect.catchAll(retryAfter),
         Effect.tap(() => settings.budget.onSuccess)
       )
-    }).pipe(span)
+    }).pipe(Effect.mapError(redactor.error), span)
   }
 
   const call = <Op extends OperationId>(
@@ -377,5 +397,5 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       (where, _, { response }) => Effect.succeed(replyOf(where, response, response))
     ) as Effect.Effect<Reply<HttpClientResponse.HttpClientResponse>, CallError>
 
-  return { settings, call, open }
+  return { settings, redact: redactor.error, call, open }
 }

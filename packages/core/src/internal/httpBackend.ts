@@ -125,7 +125,8 @@ export const make = (caller: Caller.Caller, invalidClientOption?: string | undef
                 reason: `no data for ${Duration.format(policy.attemptTimeout)}`
               }),
             policy.attemptTimeout
-          )
+          ),
+          Stream.mapError(caller.redact)
         )
       }
     ))

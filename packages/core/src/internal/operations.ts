@@ -57,6 +57,24 @@ const toRequestFile = (reply: Reply<Uint8Array>): RequestFile => {
 
 const value = <A>(reply: Reply<A>): A => reply.value
 
+/**
+ * What makes a batch create's reply unusable: not one request per input, or an id given to two inputs (one input's
+ * result would be lost). A create that came back so is a `DecodeError`, which may have made requests: a batch run
+ * reconciles it like any other ambiguous create.
+ */
+const batchReplyIssue = (sent: number, replies: ReadonlyArray<{ readonly id: string }>): string | undefined => {
+  if (replies.length !== sent) return `${sent} requests were sent but ${replies.length} came back`
+  const firstIndex = new Map<string, number>()
+  for (let i = 0; i < replies.length; i++) {
+    const earlier = firstIndex.get(replies[i].id)
+    if (earlier !== undefined) {
+      return `the reply gives the same request id ${replies[i].id} to inputs ${earlier} and ${i} of the batch`
+    }
+    firstIndex.set(replies[i].id, i)
+  }
+  return undefined
+}
+
 export const makeService = (backend: Backend): Service => ({
   create: (target, data, options) =>
     Effect.map(
@@ -85,8 +103,9 @@ export const makeService = (backend: Backend): Service => ({
       },
       target,
       options
-    }).pipe(Effect.flatMap((reply) =>
-      reply.value.length === data.length
+    }).pipe(Effect.flatMap((reply) => {
+      const issue = batchReplyIssue(data.length, reply.value)
+      return issue === undefined
         ? Effect.succeed(reply.value)
         : Effect.fail(
           new DecodeError({
@@ -94,11 +113,11 @@ export const makeService = (backend: Backend): Service => ({
             method: reply.method,
             path: reply.path,
             status: reply.status,
-            issue: `${data.length} requests were sent but ${reply.value.length} came back`,
+            issue,
             bodyExcerpt: ""
           })
         )
-    ))
+    }))
   },
   get: (target, requestId, options) =>
     Effect.map(
