@@ -179,7 +179,8 @@ export const poll = <E, R>(
       firstIndex: 0,
       checkpoint: undefined,
       tracker: new Tracker(undefined, undefined),
-      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail))
+      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail)),
+      duplicateIds: "followOnce"
     }, feed)
   }))
 
@@ -262,6 +263,7 @@ export const run = <I, O, E, R>(
       firstIndex: (checkpoint?.resumeFrom ?? 0) * chunkSize,
       checkpoint,
       tracker,
-      toOutputs: resultsOf(target)
+      toOutputs: resultsOf(target),
+      duplicateIds: "fail"
     }, feed)
   }))

@@ -10,6 +10,7 @@
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { CallOptions, PipelineTarget, ReadError, Service } from "@ubiops-effect/core/PipelineRequests"
+import type { DecodeError } from "@ubiops-effect/core/UbiOpsError"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -23,6 +24,7 @@ import { maxItemsPerCall } from "./limits.js"
 import type { Tracker } from "./progressTracker.js"
 import { retryPoll } from "./retries.js"
 import type { AcceptedChunk } from "./submission.js"
+import { CollectReplies, duplicateId } from "./untrustedReplies.js"
 
 export type Message<I> = AcceptedChunk<I> | "end"
 
@@ -48,6 +50,9 @@ export interface PollerConfig<I, O, E, CE> {
   readonly checkpoint: EmissionLedger<CE> | undefined
   readonly tracker: Tracker
   readonly toOutputs: (finished: Array<Finished<I, PipelineRequestDetail>>) => Effect.Effect<ReadonlyArray<O>, E>
+  /** What an id delivered twice means: the same request asked for twice (`Batch.poll`: followed once), or a server
+   * that gave one id to two inputs (`Batch.run`: the run fails). */
+  readonly duplicateIds: "followOnce" | "fail"
 }
 
 const pollLoop = <I, O, E, CE>(
@@ -67,6 +72,9 @@ const pollLoop = <I, O, E, CE>(
     let nextIndex = config.firstIndex
     let ended = false
     let last: Outcome = { polled: 0, finished: 0, predictedMillis: undefined }
+    const replies = new CollectReplies(target, config.pollRetries + 1)
+    /** Set when a chunk brings an id the window already follows and that is a failure (`duplicateIds`). */
+    let duplicateOf: DecodeError | undefined
 
     const accept = (message: Message<I>) => {
       if (message === "end") {
@@ -81,7 +89,12 @@ const pollLoop = <I, O, E, CE>(
           if (inputOrder) waiting.set(start + i, null)
           continue
         }
-        if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))) duplicates++
+        if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))) {
+          duplicates++
+          if (config.duplicateIds === "fail" && duplicateOf === undefined) {
+            duplicateOf = duplicateId(target, ids[i], start + i)
+          }
+        }
       }
       tracker.submitted += ids.length
       return duplicates
@@ -90,6 +103,7 @@ const pollLoop = <I, O, E, CE>(
     const drain = Effect.flatMap(Queue.takeAll(mailbox), (messages) => {
       let duplicates = 0
       for (const message of messages) duplicates += accept(message) ?? 0
+      if (duplicateOf !== undefined) return Effect.fail(duplicateOf)
       return duplicates === 0 ? Effect.void : release(duplicates)
     })
 
@@ -158,6 +172,7 @@ const pollLoop = <I, O, E, CE>(
           }
           const message = yield* Queue.take(mailbox)
           const duplicates = accept(message) ?? 0
+          if (duplicateOf !== undefined) return yield* duplicateOf
           if (duplicates > 0) yield* release(duplicates)
           yield* drain
           last = { polled: 0, finished: 0, predictedMillis: undefined }
@@ -175,7 +190,7 @@ const pollLoop = <I, O, E, CE>(
         let polled = 0
         for (let g = 0; g < groups.length; g++) {
           polled += groups[g].length
-          const observed = window.observe(responses[g], receivedAt)
+          const observed = window.observe(yield* replies.check(groups[g], responses[g]), receivedAt)
           finished = finished.length === 0 ? observed : finished.concat(observed)
         }
         last = { polled, finished: finished.length, predictedMillis: undefined }
