@@ -318,6 +318,10 @@ export interface ClientOptions {
   /** The most bytes of a response body the client reads (default 256 MiB); a longer body is not read on, and the
    * call fails with `DecodeError` (a success) or its status error. */
   readonly maxResponseBytes?: number | undefined
+  /** Told of every retry the client makes, before its backoff: what failed (`RetryEvent.reason`), the how-manieth
+   * retry, the delay. For a progress line that says what a run waits for (a server that refuses connections while it
+   * starts). */
+  readonly onRetry?: ((event: RetryPolicy.RetryEvent) => Effect.Effect<void>) | undefined
   /** Changes the `HttpClient` the service sends with (a proxy, extra headers, logging). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -393,7 +397,8 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       budget,
       governor,
       maxPayloadBytes: valid.maxPayloadBytes,
-      maxResponseBytes: valid.maxResponseBytes
+      maxResponseBytes: valid.maxResponseBytes,
+      onRetry: options.onRetry
     }
     const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
     return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))

@@ -150,3 +150,50 @@ export const schedule = (policy: RetryPolicy): Schedule.Schedule<unknown, Retrya
     )
   )
 }
+
+/**
+ * One retry the client is about to make: the options' `onRetry` receives it, so that an application (a progress
+ * line) can say what a call waits for while it waits, instead of standing still.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface RetryEvent {
+  /** The operation id, e.g. `pipelineRequestsBatchGet`. */
+  readonly operation: string
+  /** 1 for the first retry of the call, 2 for the second... */
+  readonly retry: number
+  /** The backoff before it. */
+  readonly delayMillis: number
+  /** The failure it follows (its token redacted). */
+  readonly error: RetryableError
+  /** What failed, in a few words a user understands: `could not connect (ECONNREFUSED)`, `HTTP 503`. */
+  readonly reason: string
+}
+
+/**
+ * What a failure is, in a few words for a progress line: the kind of a failed connection, a status, a deadline.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const describe = (error: RetryableError): string => {
+  switch (error._tag) {
+    case "TransportError":
+      return error.failure === "refused"
+        ? `could not connect (${error.reason})`
+        : error.failure === "lost"
+        ? `the connection was lost (${error.reason})`
+        : `no response (${error.reason})`
+    case "Timeout":
+      return `no answer within ${Math.round(error.afterMillis / 100) / 10} s`
+    case "RateLimited":
+      return "rate limited"
+    case "InvalidRequest":
+      return "invalid request"
+    case "DecodeError":
+      return `an unexpected response (HTTP ${error.status})`
+    default:
+      return `HTTP ${error.status}`
+  }
+}

@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Client from "../src/PipelineRequests.js"
 import { PipelineRequests } from "../src/PipelineRequests.js"
+import type * as RetryPolicy from "../src/RetryPolicy.js"
 import type { TransportError } from "../src/UbiOpsError.js"
 import * as Hostile from "./utils/HostileServer.js"
 
@@ -62,14 +63,23 @@ describe.each(Hostile.transports)("failures that waiting cannot mend, through %s
   it.live("a refused connection is retried (the server may be starting), then fails saying so", () =>
     Effect.gen(function*() {
       const port = yield* Hostile.closedPort
+      const started = Date.now()
+      const events: Array<RetryPolicy.RetryEvent & { readonly at: number }> = []
       const { attempts, error, millis } = yield* getFrom(transport, `http://127.0.0.1:${port}`, {
-        retry: { maxRetries: 2, baseDelay: "20 millis" }
+        retry: { maxRetries: 2, baseDelay: "20 millis" },
+        onRetry: (event) => Effect.sync(() => events.push({ ...event, at: Date.now() - started }))
       })
       assert.deepInclude(error, { _tag: "TransportError", failure: "refused", mayHaveReachedServer: false })
       assert.include(error.message, "could not connect")
       assert.include(error.reason, "ECONNREFUSED")
       assert.strictEqual(attempts, 3)
       assert.isBelow(millis, 5_000)
+      // what the call waits for is known at the first retry, not when it gives up
+      assert.deepStrictEqual(events.map((event) => [event.operation, event.retry, event.reason]), [
+        ["pipelineRequestsGet", 1, "could not connect (ECONNREFUSED)"],
+        ["pipelineRequestsGet", 2, "could not connect (ECONNREFUSED)"]
+      ])
+      assert.isBelow(events[0].at, 1_000)
     }))
 
   it.live("a server that never answers is bounded by the call's deadline, and says so", () =>

@@ -56,6 +56,8 @@ export interface CallerSettings {
   readonly maxPayloadBytes: number
   /** The most bytes of a response body the client reads. */
   readonly maxResponseBytes: number
+  /** Told of every retry before its backoff. */
+  readonly onRetry?: ((event: RetryPolicy.RetryEvent) => Effect.Effect<void>) | undefined
 }
 
 /** Per-call overrides, already resolved against the client's settings. */
@@ -328,8 +330,11 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         })
       )
 
+      let lastFailure: CallError | DecodeError | undefined
+      let retries = 0
       const shouldRetry = (error: CallError | DecodeError) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          lastFailure = error
           if (!RetryPolicy.isRetryable(error, { idempotent })) return Effect.succeed(false)
           if (now >= deadline) return Effect.succeed(false)
           // A 429 that ordered a wait was queued for already, or ordered one longer than the policy allows: either way
@@ -342,12 +347,28 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       // the schedule sees every failure, and a call that succeeds at once pays nothing for it.
       const retryAfter = (first: CallError | DecodeError) => {
         // The call's deadline bounds the backoff sleeps too: a sleep never runs past it.
+        // The decision is part of the schedule, so that a retry the schedule would not make is not paid for, and a
+        // retry is told of (`onRetry`) only once it will be made.
         const schedule = RetryPolicy.schedule(policy.retry).pipe(
+          Schedule.checkEffect((error) => shouldRetry(error)),
           Schedule.modifyDelayEffect((_, delay) =>
-            Effect.map(
-              Clock.currentTimeMillis,
-              (now) => Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
-            )
+            Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              const capped = Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
+              const onRetry = settings.onRetry
+              if (onRetry === undefined || lastFailure === undefined) return Effect.succeed(capped)
+              const error = redactor.error(lastFailure)
+              retries++
+              return Effect.as(
+                onRetry({
+                  operation,
+                  retry: retries,
+                  delayMillis: Duration.toMillis(capped),
+                  error,
+                  reason: RetryPolicy.describe(error)
+                }),
+                capped
+              )
+            })
           )
         )
         let replay = true
@@ -356,7 +377,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           replay = false
           return Effect.fail(first)
         })
-        return Effect.retry(attempt, { schedule, while: shouldRetry })
+        return Effect.retry(attempt, schedule)
       }
 
       return once.pipe(
