@@ -7,7 +7,9 @@ import * as Exit from "effect/Exit"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import type * as Http from "node:http"
+import * as Zlib from "node:zlib"
 import * as Client from "../src/PipelineRequests.js"
 import { PipelineRequests } from "../src/PipelineRequests.js"
 import * as Capture from "./utils/Capture.js"
@@ -118,6 +120,29 @@ describe.each(Hostile.transports)("a hostile server, through %s", (_, transport)
       }
     }))
 
+  it.live("a streamed reply whose line never ends fails once the line passes the cap", () =>
+    Effect.gen(function*() {
+      const { exit } = yield* against(
+        transport,
+        (_, response) => {
+          response.writeHead(200, { "content-type": "text/event-stream" })
+          response.write("data: a partial\n")
+          const piece = "x".repeat(64 * 1024)
+          let sent = 0
+          const more = () => {
+            while (sent++ < 1024 && !response.destroyed) if (!response.write(piece)) return response.once("drain", more)
+            response.end()
+          }
+          more()
+        },
+        Effect.flatMap(PipelineRequests, (service) => Stream.runCollect(service.createStreaming(target, { n: 1 }))),
+        { maxResponseBytes: 256 * 1024, retry: { maxRetries: 0 } }
+      )
+      const error = failure(exit) as { _tag: string; message: string }
+      assert.strictEqual(error._tag, "DecodeError")
+      assert.include(error.message, "a line is longer than 262144 bytes (maxResponseBytes)")
+    }))
+
   it.live("a batch create whose reply gives one id to two inputs fails with a DecodeError naming it", () =>
     Effect.gen(function*() {
       const other = "0b6c2f57-3a91-4c55-9d0e-7f1a2b3c4d5e"
@@ -187,6 +212,30 @@ describe.each(Hostile.transports)("a hostile server, through %s", (_, transport)
         capture.text()
       ]
       for (const text of texts) for (const half of halves) assert.notInclude(text, half)
+    }))
+})
+
+describe("a compressed body", () => {
+  it.live("is counted as it decompresses: a small gzip of a large body is not read past the cap (fetch)", () =>
+    Effect.gen(function*() {
+      const bomb = Zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024, " "))
+      const { exit } = yield* against(
+        Hostile.transports[0][1],
+        (_, response) => {
+          response.writeHead(200, {
+            "content-type": "application/json",
+            "content-encoding": "gzip",
+            "content-length": bomb.length
+          })
+          response.end(bomb)
+        },
+        Effect.flatMap(PipelineRequests, (service) => service.get(target, id)),
+        { maxResponseBytes: 256 * 1024, retry: { maxRetries: 0 } }
+      )
+      assert.isBelow(bomb.length, 256 * 1024, "the declared length is under the cap")
+      const error = failure(exit) as { _tag: string; message: string }
+      assert.strictEqual(error._tag, "DecodeError")
+      assert.include(error.message, "longer than 262144 bytes (maxResponseBytes)")
     }))
 })
 

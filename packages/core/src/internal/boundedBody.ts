@@ -1,7 +1,8 @@
 /**
  * Reading a response body no larger than the client's `maxResponseBytes`: a body that declares a larger
- * `content-length` is not read at all, and one without a length is read as a stream that stops at the cap, so a
- * server that sends without end costs at most the cap in memory.
+ * `content-length` is not read at all, and one without a length (or compressed) is read as a stream that stops at
+ * the cap, so a server that sends without end costs at most the cap in memory. A streamed response's lines are
+ * bounded the same way (`capLines`).
  */
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -32,7 +33,10 @@ export const read = (
   maxBytes: number
 ): Effect.Effect<Body, HttpClientError.ResponseError> => {
   const declared = response.headers["content-length"]
-  if (declared !== undefined && /^\d+$/.test(declared)) {
+  // a compressed body's length says nothing of what it decompresses to: such a body is counted as it is read
+  const encoding = response.headers["content-encoding"]
+  const plain = encoding === undefined || encoding === "identity"
+  if (plain && declared !== undefined && /^\d+$/.test(declared)) {
     const length = Number(declared)
     if (length > maxBytes) return Effect.succeed(tooLarge(length))
     // the transport reads no more than the declared length
@@ -62,3 +66,19 @@ export const read = (
     )
   })
 }
+
+/**
+ * Fails with `onTooLong` when a line of the byte stream (the bytes since its last line break) is longer than
+ * `maxBytes`: the lines are split after it, and a line that never ends would otherwise be held whole.
+ */
+export const capLines =
+  <E, E2, R>(maxBytes: number, onTooLong: () => E2) =>
+  (bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Uint8Array, E | E2, R> =>
+    Stream.suspend(() => {
+      let sinceBreak = 0
+      return Stream.mapEffect(bytes, (part) => {
+        const lastBreak = part.lastIndexOf(10)
+        sinceBreak = lastBreak === -1 ? sinceBreak + part.length : part.length - lastBreak - 1
+        return sinceBreak > maxBytes ? Effect.fail(onTooLong()) : Effect.succeed(part)
+      })
+    })
