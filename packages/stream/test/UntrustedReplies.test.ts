@@ -11,7 +11,7 @@ import { demoEcho } from "./utils/projects.js"
 const token = "untrusted-token"
 const foreignId = "00000000-0000-4000-8000-000000000000"
 
-type Tamper = (exchange: HostileProxy.Exchange) => { status: number; body: string } | undefined
+type Tamper = Parameters<typeof HostileProxy.start>[1]
 
 /** `Batch.run` of `count` inputs through a hostile server in front of a loopback emulator. */
 const runThrough = (tamper: Tamper, count: number, options: Batch.RunOptions = {}) =>
@@ -132,5 +132,28 @@ describe("Batch.run against a server whose replies cannot be trusted", () => {
       const failed = error(exit)
       assert.strictEqual(failed._tag, "DecodeError")
       assert.include(failed.message, `gave request id ${String(firstId)} to input 10 and to an earlier input`)
+    }))
+
+  it.live("an id given again after its first input's result was emitted fails the run too", () =>
+    Effect.gen(function*() {
+      let firstIds: Array<unknown> | undefined
+      const { exit } = yield* runThrough(
+        (exchange) => {
+          if (!isBatchCreate(exchange)) return undefined
+          const details = JSON.parse(exchange.body) as Array<Record<string, unknown>>
+          if (firstIds === undefined) {
+            firstIds = details.map((detail) => detail.id)
+            return undefined
+          }
+          // the first chunk has finished and been emitted by the time this reply arrives
+          const reused = details.map((detail, i) => ({ ...detail, id: firstIds![i] }))
+          return { status: exchange.status, body: JSON.stringify(reused), delayMillis: 1500 }
+        },
+        20,
+        { chunkSize: 10, concurrency: 1 }
+      )
+      const failed = error(exit)
+      assert.strictEqual(failed._tag, "DecodeError")
+      assert.include(failed.message, `gave request id ${String(firstIds?.[0])} to input 10 and to an earlier input`)
     }))
 })

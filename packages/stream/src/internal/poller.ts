@@ -24,7 +24,7 @@ import { maxItemsPerCall } from "./limits.js"
 import type { Tracker } from "./progressTracker.js"
 import { retryPoll } from "./retries.js"
 import type { AcceptedChunk } from "./submission.js"
-import { CollectReplies, duplicateId } from "./untrustedReplies.js"
+import { CollectReplies, duplicateId, recentCapacity, RecentIds } from "./untrustedReplies.js"
 
 export type Message<I> = AcceptedChunk<I> | "end"
 
@@ -75,6 +75,7 @@ const pollLoop = <I, O, E, CE>(
     const replies = new CollectReplies(target, config.pollRetries + 1)
     /** Set when a chunk brings an id the window already follows and that is a failure (`duplicateIds`). */
     let duplicateOf: DecodeError | undefined
+    const recent = config.duplicateIds === "fail" ? new RecentIds(recentCapacity) : undefined
 
     const accept = (message: Message<I>) => {
       if (message === "end") {
@@ -89,7 +90,10 @@ const pollLoop = <I, O, E, CE>(
           if (inputOrder) waiting.set(start + i, null)
           continue
         }
-        if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))) {
+        const finishedBefore = recent !== undefined && recent.has(ids[i])
+        if (
+          finishedBefore || !window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))
+        ) {
           duplicates++
           if (config.duplicateIds === "fail" && duplicateOf === undefined) {
             duplicateOf = duplicateId(target, ids[i], start + i)
@@ -194,6 +198,7 @@ const pollLoop = <I, O, E, CE>(
           finished = finished.length === 0 ? observed : finished.concat(observed)
         }
         last = { polled, finished: finished.length, predictedMillis: undefined }
+        if (recent !== undefined) { for (let i = 0; i < finished.length; i++) recent.add(finished[i].id) }
         count(finished)
         return yield* emit(finished)
       }

@@ -7,8 +7,9 @@
  *   it was left out of more replies in a row than the run retries a poll round (`pollRetries` + 1), the run fails
  *   with a `DecodeError` naming it;
  * - a request id that the server gave to two inputs of a run (in different creates: core already refuses a create
- *   reply that repeats an id) fails the run with a `DecodeError` naming both inputs, instead of one input's result
- *   standing for both.
+ *   reply that repeats an id) fails the run with a `DecodeError` naming the later input, instead of one input's
+ *   result standing for both: found while the earlier input's request is followed, or among the last
+ *   `recentCapacity` requests that finished (a run of a million inputs does not keep every id).
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { PipelineTarget } from "@ubiops-effect/core/PipelineRequests"
@@ -83,3 +84,30 @@ export const duplicateId = (target: PipelineTarget, id: string, index: number): 
       "cannot stand for both",
     bodyExcerpt: ""
   })
+
+/** How many ids of finished requests a run remembers to recognise one given again. */
+export const recentCapacity = 20_000
+
+/** The ids of the last requests that finished, oldest forgotten first. */
+export class RecentIds {
+  private readonly ids = new Set<string>()
+  private readonly order: Array<string> = []
+  private next = 0
+
+  constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    return this.ids.has(id)
+  }
+
+  add(id: string): void {
+    if (this.order.length < this.capacity) {
+      this.order.push(id)
+    } else {
+      this.ids.delete(this.order[this.next])
+      this.order[this.next] = id
+      this.next = (this.next + 1) % this.capacity
+    }
+    this.ids.add(id)
+  }
+}

@@ -13,9 +13,13 @@ export interface Exchange {
 
 /**
  * A hostile server on 127.0.0.1: it forwards every request to `upstream` (an emulator's origin) and answers with
- * what `tamper` makes of the reply (`undefined`: the reply as it came). It closes its connections with the scope.
+ * what `tamper` makes of the reply (`undefined`: the reply as it came), after `delayMillis` if it says so. It closes
+ * its connections with the scope.
  */
-export const start = (upstream: string, tamper: (exchange: Exchange) => { status: number; body: string } | undefined) =>
+export const start = (
+  upstream: string,
+  tamper: (exchange: Exchange) => { status: number; body: string; delayMillis?: number } | undefined
+) =>
   Effect.acquireRelease(
     Effect.async<{ readonly origin: string; readonly server: Http.Server }>((resume) => {
       const server = Http.createServer((request, response) => {
@@ -47,8 +51,10 @@ export const start = (upstream: string, tamper: (exchange: Exchange) => { status
                   }
                 }
                 out["content-length"] = String(Buffer.byteLength(answer.body))
-                response.writeHead(answer.status, out)
-                response.end(answer.body)
+                setTimeout(() => {
+                  response.writeHead(answer.status, out)
+                  response.end(answer.body)
+                }, "delayMillis" in answer ? answer.delayMillis ?? 0 : 0)
               })
             }
           )
