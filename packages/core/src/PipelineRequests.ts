@@ -327,6 +327,13 @@ export interface ClientOptions {
    * length out of range) and lets the server judge, as the official client's `client_side_validation=False`. Path
    * segments are still kept well-formed. Default `true`. */
   readonly clientSideValidation?: boolean | undefined
+  /** The most bytes of a response body the client reads (default 256 MiB); a longer body is not read on, and the
+   * call fails with `DecodeError` (a success) or its status error. */
+  readonly maxResponseBytes?: number | undefined
+  /** Told of every retry the client makes, before its backoff: what failed (`RetryEvent.reason`), the how-manieth
+   * retry, the delay. For a progress line that says what a run waits for (a server that refuses connections while it
+   * starts). */
+  readonly onRetry?: ((event: RetryPolicy.RetryEvent) => Effect.Effect<void>) | undefined
   /** Changes the `HttpClient` the service sends with (a proxy, extra headers, logging). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -345,6 +352,7 @@ export const defaults = {
   directRequestMargin: HttpBackend.directRequestMargin,
   retryBudgetCapacity: RetryBudget.defaults.capacity,
   maxPayloadBytes: 64 * 1024 * 1024,
+  maxResponseBytes: 256 * 1024 * 1024,
   userAgent: `ubiops-effect/${packageVersion}`
 } as const
 
@@ -372,6 +380,10 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         "maxPayloadBytes",
         options.maxPayloadBytes ?? defaults.maxPayloadBytes
       ),
+      maxResponseBytes: Options.checkPositiveInteger(
+        "maxResponseBytes",
+        options.maxResponseBytes ?? defaults.maxResponseBytes
+      ),
       baseUrl: Options.checkHost(options.host),
       token: Options.checkToken(options.token)
     })
@@ -381,6 +393,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       callTimeout: Duration.decode(defaults.callTimeout),
       capacity: defaults.retryBudgetCapacity,
       maxPayloadBytes: defaults.maxPayloadBytes,
+      maxResponseBytes: defaults.maxResponseBytes,
       baseUrl: normalizeHost(undefined),
       token: options.token
     }))
@@ -396,7 +409,9 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       budget,
       governor,
       maxPayloadBytes: valid.maxPayloadBytes,
-      clientSideValidation: options.clientSideValidation !== false
+      clientSideValidation: options.clientSideValidation !== false,
+      maxResponseBytes: valid.maxResponseBytes,
+      onRetry: options.onRetry
     }
     const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
     return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))

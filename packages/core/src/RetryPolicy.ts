@@ -54,8 +54,10 @@ export type RetryableError = CallError | DecodeError
 /**
  * Whether a failed call may be made again: the one rule of the library, for its own retries and for loops that
  * retry above it. A rate limit, always; a lost connection, when the operation is idempotent or the request
- * certainly did not reach the server; a 5xx, a 408 or an attempt's deadline, when the operation is idempotent.
- * Never a response that did not decode (the same answer would come back), a refusal, or a call's own deadline.
+ * certainly did not reach the server, unless waiting cannot help (`TransportError.isPermanent`: an unknown host, a
+ * TLS failure, a request the transport refused); a 5xx, a 408 or an attempt's deadline, when the operation is
+ * idempotent. Never a response that did not decode (the same answer would come back), a refusal, or a call's own
+ * deadline.
  *
  * @since 1.0.0
  * @category predicates
@@ -65,7 +67,7 @@ export const isRetryable = (error: RetryableError, options: { readonly idempoten
     case "RateLimited":
       return true
     case "TransportError":
-      return options.idempotent || !error.mayHaveReachedServer
+      return !error.isPermanent && (options.idempotent || !error.mayHaveReachedServer)
     case "ServerError":
       return options.idempotent
     case "BadRequest":
@@ -147,4 +149,51 @@ export const schedule = (policy: RetryPolicy): Schedule.Schedule<unknown, Retrya
         : delay
     )
   )
+}
+
+/**
+ * One retry the client is about to make: the options' `onRetry` receives it, so that an application (a progress
+ * line) can say what a call waits for while it waits, instead of standing still.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface RetryEvent {
+  /** The operation id, e.g. `pipelineRequestsBatchGet`. */
+  readonly operation: string
+  /** 1 for the first retry of the call, 2 for the second... */
+  readonly retry: number
+  /** The backoff before it. */
+  readonly delayMillis: number
+  /** The failure it follows (its token redacted). */
+  readonly error: RetryableError
+  /** What failed, in a few words a user understands: `could not connect (ECONNREFUSED)`, `HTTP 503`. */
+  readonly reason: string
+}
+
+/**
+ * What a failure is, in a few words for a progress line: the kind of a failed connection, a status, a deadline.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const describe = (error: RetryableError): string => {
+  switch (error._tag) {
+    case "TransportError":
+      return error.failure === "refused"
+        ? `could not connect (${error.reason})`
+        : error.failure === "lost"
+        ? `the connection was lost (${error.reason})`
+        : `no response (${error.reason})`
+    case "Timeout":
+      return `no answer within ${Math.round(error.afterMillis / 100) / 10} s`
+    case "RateLimited":
+      return "rate limited"
+    case "InvalidRequest":
+      return "invalid request"
+    case "DecodeError":
+      return `an unexpected response (HTTP ${error.status})`
+    default:
+      return `HTTP ${error.status}`
+  }
 }

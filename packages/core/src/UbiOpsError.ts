@@ -169,8 +169,39 @@ export class ServerError extends Schema.TaggedError<ServerError>("@ubiops-effect
 }
 
 /**
+ * What kind of failure left a call without a response:
+ * - `refused`: the connection could not be made for now (refused, network unreachable, a DNS server that did not
+ *   answer); the request did not reach the server, and a retry may succeed (a server that is starting);
+ * - `unknown-host`: the host name does not exist (DNS `ENOTFOUND`);
+ * - `tls`: the TLS handshake failed (a certificate, or an `https` URL to a server that speaks plain `http`);
+ * - `invalid-request`: the transport refused to send the request (a header value or URL it cannot carry);
+ * - `lost`: the connection broke or the response broke off: the server may have received the request.
+ *
+ * `unknown-host`, `tls` and `invalid-request` do not go away by waiting: they are never retried.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export const TransportFailure = Schema.Literal("refused", "unknown-host", "tls", "invalid-request", "lost")
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export type TransportFailure = typeof TransportFailure.Type
+
+const transportLabels: Record<TransportFailure, string> = {
+  "refused": "could not connect",
+  "unknown-host": "the host name does not resolve; check the host",
+  "tls": "the TLS handshake failed; check the host's scheme (https to a plain http server?) and certificate",
+  "invalid-request": "the transport refused to send the request",
+  "lost": "the connection was lost"
+}
+
+/**
  * No response arrived: the connection was refused, reset or dropped. `mayHaveReachedServer` says whether the
- * server may have received (and acted on) the request.
+ * server may have received (and acted on) the request; `failure` says what kind of failure it was (absent: not
+ * known, taken as `lost` or `refused` by `mayHaveReachedServer`).
  *
  * @since 1.0.0
  * @category errors
@@ -181,16 +212,22 @@ export class TransportError extends Schema.TaggedError<TransportError>("@ubiops-
     ...context,
     mayHaveReachedServer: Schema.Boolean,
     reason: Schema.String,
+    failure: Schema.optional(TransportFailure),
     cause: Schema.optional(Schema.Defect)
   }
 ) {
   /** @since 1.0.0 */
   readonly [TypeId]: TypeId = TypeId
+  /** Whether waiting cannot help: a host that does not exist, a TLS failure, a request the transport refused. */
+  get isPermanent(): boolean {
+    return this.failure === "unknown-host" || this.failure === "tls" || this.failure === "invalid-request"
+  }
   override get message() {
     const reached = this.mayHaveReachedServer
       ? "the server may have received the request"
       : "the request did not reach the server"
-    return describe(this, `no response (${this.reason}); ${reached}`)
+    const label = this.failure === undefined ? "" : `${transportLabels[this.failure]}: `
+    return describe(this, `no response (${label}${this.reason}); ${reached}`)
   }
 }
 

@@ -30,6 +30,25 @@ describe("RetryPolicy", () => {
     assert.isFalse(RetryPolicy.mayHaveReachedServer(new UbiOpsError.BadRequest({ ...where, status: 400 })))
   })
 
+  it("never retries what waiting cannot mend: an unknown host, a TLS failure, a request the transport refused", () => {
+    for (const failure of ["unknown-host", "tls", "invalid-request"] as const) {
+      const error = new UbiOpsError.TransportError({ ...where, mayHaveReachedServer: false, reason: "x", failure })
+      assert.isTrue(error.isPermanent, failure)
+      assert.isFalse(RetryPolicy.isRetryable(error, { idempotent: true }), failure)
+      assert.isFalse(RetryPolicy.isRetryable(error, { idempotent: false }), failure)
+      assert.isFalse(RetryPolicy.mayHaveReachedServer(error), failure)
+    }
+    const refusedNow = new UbiOpsError.TransportError({
+      ...where,
+      mayHaveReachedServer: false,
+      reason: "ECONNREFUSED",
+      failure: "refused"
+    })
+    assert.isTrue(RetryPolicy.isRetryable(refusedNow, { idempotent: false }))
+    assert.strictEqual(RetryPolicy.describe(refusedNow), "could not connect (ECONNREFUSED)")
+    assert.strictEqual(RetryPolicy.describe(server503), "HTTP 503")
+  })
+
   it.effect("mayRetry pays the shared budget, and refuses once it is spent", () =>
     Effect.gen(function*() {
       const budget = yield* RetryBudget.make(15)

@@ -25,7 +25,8 @@ import type { Reply } from "../PipelineRequestsBackend.js"
 import * as RateGovernor from "../RateGovernor.js"
 import type { RetryBudget } from "../RetryBudget.js"
 import * as RetryPolicy from "../RetryPolicy.js"
-import { type CallError, type DecodeError, InvalidRequest, RateLimited, Timeout } from "../UbiOpsError.js"
+import { type CallError, DecodeError, InvalidRequest, RateLimited, Timeout } from "../UbiOpsError.js"
+import * as BoundedBody from "./boundedBody.js"
 import {
   codec,
   type DecodeErrorOf,
@@ -34,6 +35,7 @@ import {
   type RequestOf,
   type SuccessOf
 } from "./endpoints.js"
+import * as Redaction from "./redaction.js"
 import { statusError, transportError, type Where } from "./responses.js"
 import { traced } from "./tracing.js"
 
@@ -54,6 +56,10 @@ export interface CallerSettings {
   readonly maxPayloadBytes: number
   /** Whether requests are checked against the reference's limits before sending (else only kept well-formed). */
   readonly clientSideValidation: boolean
+  /** The most bytes of a response body the client reads. */
+  readonly maxResponseBytes: number
+  /** Told of every retry before its backoff. */
+  readonly onRetry?: ((event: RetryPolicy.RetryEvent) => Effect.Effect<void>) | undefined
 }
 
 /** Per-call overrides, already resolved against the client's settings. */
@@ -68,6 +74,8 @@ export type { Reply }
 
 export interface Caller {
   readonly settings: CallerSettings
+  /** Takes the token out of an error (see `redaction.ts`); every error of `call` and `open` has been through it. */
+  readonly redact: <E>(error: E) => E
   /** Runs one operation with its retries and deadlines, and decodes its response. */
   readonly call: <Op extends OperationId>(
     operation: Op,
@@ -113,10 +121,12 @@ const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       })
   )
 
-/** What an attempt read: the response, and its whole body unless the body is left open as a stream. */
+/** What an attempt read: the response, and its whole body unless the body is left open as a stream or is longer
+ * than `maxResponseBytes` (`tooLarge`: not read on). */
 interface Received {
   readonly response: HttpClientResponse.HttpClientResponse
   readonly body: string | ArrayBuffer | undefined
+  readonly tooLarge?: boolean
 }
 
 /** How an attempt reads its response: the whole body, or (streaming) only the headers of a success. */
@@ -124,14 +134,16 @@ type ReadMode = EndpointCodec["responseKind"] | "Stream"
 
 const readBody = (
   response: HttpClientResponse.HttpClientResponse,
-  mode: ReadMode
+  mode: ReadMode,
+  maxBytes: number
 ): Effect.Effect<Received, HttpClientError.ResponseError> => {
   const ok = response.status >= 200 && response.status < 300
   if (mode === "Stream" && ok) return Effect.succeed({ response, body: undefined })
-  const body: Effect.Effect<string | ArrayBuffer, HttpClientError.ResponseError> = mode === "Bytes" && ok
-    ? response.arrayBuffer
-    : response.text
-  return Effect.map(body, (body) => ({ response, body }))
+  return Effect.map(
+    BoundedBody.read(response, mode === "Bytes" && ok ? "Bytes" : "Text", maxBytes),
+    (body): Received =>
+      body._tag === "Read" ? { response, body: body.value } : { response, body: undefined, tooLarge: true }
+  )
 }
 
 const replyOf = <A>(where: Where, response: HttpClientResponse.HttpClientResponse, value: A): Reply<A> => ({
@@ -147,6 +159,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     HttpClient.transformResponse(withoutRedirects)
   )
   const authorization = Redacted.value(settings.authorization)
+  const redactor = Redaction.make(settings.authorization)
   const rootPath = new URL(settings.baseUrl).pathname.replace(/\/$/, "")
 
   const encode = (
@@ -190,7 +203,7 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
     onTimeout: () => Timeout
   ) =>
     client.execute(request).pipe(
-      Effect.flatMap((response) => readBody(response, mode)),
+      Effect.flatMap((response) => readBody(response, mode, settings.maxResponseBytes)),
       Effect.catchAll((error) => Effect.fail(transportError(where, error))),
       Effect.timeoutFail({ duration: Duration.millis(limitMillis), onTimeout })
     )
@@ -283,10 +296,19 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       ).pipe(
         Effect.flatMap((received): Effect.Effect<A, CallError | DecodeError> => {
           const { body, response } = received
-          if (response.status >= 200 && response.status < 300) return finish(where, endpoint, received)
+          const ok = response.status >= 200 && response.status < 300
+          const overLimit = `the body is longer than ${settings.maxResponseBytes} bytes (maxResponseBytes); not read`
+          if (ok && received.tooLarge === true) {
+            return Effect.fail(
+              new DecodeError({ ...where, status: response.status, issue: overLimit, bodyExcerpt: "" })
+            )
+          }
+          if (ok) return finish(where, endpoint, received)
           const text = typeof body === "string" ? body : body === undefined ? "" : new TextDecoder().decode(body)
           return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, CallError | DecodeError> => {
-            const serverMessage = endpoint.serverMessage(response.status, text)
+            const serverMessage = received.tooLarge === true
+              ? overLimit
+              : endpoint.serverMessage(response.status, text)
             const error = statusError(where, response.status, serverMessage, response.headers, now)
             if (error._tag !== "RateLimited") return Effect.fail(error)
             const ordered = error.retryAfterMillis
@@ -310,8 +332,11 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
         })
       )
 
+      let lastFailure: CallError | DecodeError | undefined
+      let retries = 0
       const shouldRetry = (error: CallError | DecodeError) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          lastFailure = error
           if (!RetryPolicy.isRetryable(error, { idempotent })) return Effect.succeed(false)
           if (now >= deadline) return Effect.succeed(false)
           // A 429 that ordered a wait was queued for already, or ordered one longer than the policy allows: either way
@@ -324,12 +349,28 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       // the schedule sees every failure, and a call that succeeds at once pays nothing for it.
       const retryAfter = (first: CallError | DecodeError) => {
         // The call's deadline bounds the backoff sleeps too: a sleep never runs past it.
+        // The decision is part of the schedule, so that a retry the schedule would not make is not paid for, and a
+        // retry is told of (`onRetry`) only once it will be made.
         const schedule = RetryPolicy.schedule(policy.retry).pipe(
+          Schedule.checkEffect((error) => shouldRetry(error)),
           Schedule.modifyDelayEffect((_, delay) =>
-            Effect.map(
-              Clock.currentTimeMillis,
-              (now) => Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
-            )
+            Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              const capped = Duration.min(delay, Duration.millis(Math.max(0, deadline - now)))
+              const onRetry = settings.onRetry
+              if (onRetry === undefined || lastFailure === undefined) return Effect.succeed(capped)
+              const error = redactor.error(lastFailure)
+              retries++
+              return Effect.as(
+                onRetry({
+                  operation,
+                  retry: retries,
+                  delayMillis: Duration.toMillis(capped),
+                  error,
+                  reason: RetryPolicy.describe(error)
+                }),
+                capped
+              )
+            })
           )
         )
         let replay = true
@@ -338,14 +379,14 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
           replay = false
           return Effect.fail(first)
         })
-        return Effect.retry(attempt, { schedule, while: shouldRetry })
+        return Effect.retry(attempt, schedule)
       }
 
       return once.pipe(
         Effect.catchAll(retryAfter),
         Effect.tap(() => settings.budget.onSuccess)
       )
-    }).pipe(span)
+    }).pipe(Effect.mapError(redactor.error), span)
   }
 
   const call = <Op extends OperationId>(
@@ -379,5 +420,5 @@ export const make = (httpClient: HttpClient.HttpClient, settings: CallerSettings
       (where, _, { response }) => Effect.succeed(replyOf(where, response, response))
     ) as Effect.Effect<Reply<HttpClientResponse.HttpClientResponse>, CallError>
 
-  return { settings, call, open }
+  return { settings, redact: redactor.error, call, open }
 }

@@ -12,6 +12,7 @@ import type { CallOptions, StreamEvent } from "../PipelineRequests.js"
 import type { OperationId } from "../PipelineRequestsApi.js"
 import type { Backend, Call } from "../PipelineRequestsBackend.js"
 import { DecodeError, InvalidRequest, TransportError } from "../UbiOpsError.js"
+import * as BoundedBody from "./boundedBody.js"
 import type * as Caller from "./caller.js"
 import * as Options from "./options.js"
 
@@ -92,14 +93,25 @@ export const make = (caller: Caller.Caller, invalidClientOption?: string | undef
         const malformed = (issue: string, line: string) =>
           new DecodeError({ ...where, status: reply.status, issue, bodyExcerpt: line })
         let final = false
+        let tooLong = false
+        const lineTooLong = malformed(
+          `a line is longer than ${caller.settings.maxResponseBytes} bytes (maxResponseBytes); not read on`,
+          ""
+        )
         return reply.value.stream.pipe(
           Stream.mapError((error) =>
             new TransportError({ ...where, mayHaveReachedServer: true, reason: "the stream broke off", cause: error })
           ),
+          BoundedBody.capLines(caller.settings.maxResponseBytes, () => {
+            tooLong = true
+            return lineTooLong
+          }),
           Stream.decodeText(),
           Stream.splitLines,
           Stream.filter((line) => line !== "" && !line.startsWith("event:") && !line.startsWith("update:")),
           Stream.mapEffect((line): Effect.Effect<StreamEvent, DecodeError> => {
+            // the lines are split after the cap: the part of a line too long comes out as the stream fails
+            if (tooLong) return Effect.fail(lineTooLong)
             if (line.startsWith("data:")) return Effect.succeed({ _tag: "Partial", data: line.slice(5) })
             let json: unknown
             try {
@@ -125,7 +137,8 @@ export const make = (caller: Caller.Caller, invalidClientOption?: string | undef
                 reason: `no data for ${Duration.format(policy.attemptTimeout)}`
               }),
             policy.attemptTimeout
-          )
+          ),
+          Stream.mapError(caller.redact)
         )
       }
     ))

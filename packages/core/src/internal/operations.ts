@@ -64,6 +64,24 @@ const toRequestFile = (reply: Reply<Uint8Array>): RequestFile => {
  */
 type Respond = <A>(reply: Reply<unknown> | undefined, value: A) => A
 
+/**
+ * What makes a batch create's reply unusable: not one request per input, or an id given to two inputs (one input's
+ * result would be lost). A create that came back so is a `DecodeError`, which may have made requests: a batch run
+ * reconciles it like any other ambiguous create.
+ */
+const batchReplyIssue = (sent: number, replies: ReadonlyArray<{ readonly id: string }>): string | undefined => {
+  if (replies.length !== sent) return `${sent} requests were sent but ${replies.length} came back`
+  const firstIndex = new Map<string, number>()
+  for (let i = 0; i < replies.length; i++) {
+    const earlier = firstIndex.get(replies[i].id)
+    if (earlier !== undefined) {
+      return `the reply gives the same request id ${replies[i].id} to inputs ${earlier} and ${i} of the batch`
+    }
+    firstIndex.set(replies[i].id, i)
+  }
+  return undefined
+}
+
 const valueOnly: Respond = (_, value) => value
 
 const withInfo: Respond = <A>(reply: Reply<unknown> | undefined, value: A): A => {
@@ -117,8 +135,9 @@ const methods = (backend: Backend, respond: Respond): Omit<Service, "withHttpInf
       },
       target,
       options
-    }).pipe(Effect.flatMap((reply) =>
-      reply.value.length === data.length
+    }).pipe(Effect.flatMap((reply) => {
+      const issue = batchReplyIssue(data.length, reply.value)
+      return issue === undefined
         ? Effect.succeed(respond(reply, reply.value))
         : Effect.fail(
           new DecodeError({
@@ -126,11 +145,11 @@ const methods = (backend: Backend, respond: Respond): Omit<Service, "withHttpInf
             method: reply.method,
             path: reply.path,
             status: reply.status,
-            issue: `${data.length} requests were sent but ${reply.value.length} came back`,
+            issue,
             bodyExcerpt: ""
           })
         )
-    ))
+    }))
   },
   get: (target, requestId, options) =>
     Effect.map(

@@ -14,6 +14,7 @@ import {
   type ResponseError,
   ServerError,
   TransportError,
+  type TransportFailure,
   Unauthorized
 } from "../UbiOpsError.js"
 
@@ -60,26 +61,85 @@ export const statusError = (
   return new BadRequest(fields)
 }
 
-const refusedCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ENETUNREACH"])
+/** Connections that could not be made for now: the request did not reach the server, and may a moment later. */
+const refusedCodes = new Set([
+  "ECONNREFUSED",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
 
-/** The first `code` found along an error's `cause` chain (Node and undici put it at different depths). */
-const errorCode = (error: unknown): string | undefined => {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
-  }
-  return undefined
+/** Codes of TLS failures (OpenSSL's `ERR_SSL_*`, Node's `ERR_TLS_*`, certificate checks). */
+const isTlsCode = (code: string) =>
+  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO$)/.test(code)
+
+/** What a transport says when it refuses to send a request: undici by code, `fetch` by message only. */
+const invalidRequestCodes = new Set([
+  "UND_ERR_INVALID_ARG",
+  "ERR_INVALID_CHAR",
+  "ERR_INVALID_URL",
+  "ERR_INVALID_ARG_VALUE"
+])
+const invalidRequestMessage = /invalid header value|unknown scheme|bad port|invalid url|url scheme/i
+
+interface Found {
+  readonly code: string | undefined
+  readonly messages: ReadonlyArray<string>
 }
 
-/** A failure without a response; refused connections certainly did not reach the server. */
+/** The first `code` along an error's `cause` chain (Node and undici put it at different depths) and every message
+ * on the way. */
+const inspect = (error: unknown): Found => {
+  let code: string | undefined
+  const messages: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const found = (current as { code?: unknown }).code
+    if (code === undefined && typeof found === "string") code = found
+    const message = (current as { message?: unknown }).message
+    if (typeof message === "string" && message !== "") messages.push(message)
+    current = (current as { cause?: unknown }).cause
+  }
+  return { code, messages }
+}
+
+const classify = ({ code, messages }: Found): TransportFailure => {
+  if (code !== undefined) {
+    if (refusedCodes.has(code)) return "refused"
+    if (code === "ENOTFOUND") return "unknown-host"
+    if (isTlsCode(code)) return "tls"
+    if (invalidRequestCodes.has(code)) return "invalid-request"
+  }
+  return messages.some((message) => invalidRequestMessage.test(message)) ? "invalid-request" : "lost"
+}
+
+/** What the transport said, in short: its code, else (a refusal to send) the words that say why, without the value
+ * it refused (a header's value may be a secret), else its deepest message (`fetch` wraps the cause in "fetch
+ * failed"), first line. */
+const reasonOf = (found: Found, failure: TransportFailure): string | undefined => {
+  if (found.code !== undefined) return found.code
+  if (failure === "invalid-request") {
+    for (const message of found.messages) {
+      const words = invalidRequestMessage.exec(message)
+      if (words !== null) return words[0]
+    }
+    return "invalid request"
+  }
+  return found.messages.length === 0 ? undefined : found.messages[found.messages.length - 1].split("\n")[0]
+}
+
+/** A failure without a response, with its kind (`TransportFailure`): only a lost connection or a response that
+ * broke off may have reached the server. */
 export const transportError = (where: Where, error: HttpClientError.HttpClientError): TransportError => {
   const cause = error.cause
-  const code = errorCode(cause)
-  const reached = error._tag === "ResponseError" ||
-    (error.reason === "Transport" && (code === undefined || !refusedCodes.has(code)))
-  const reason = code ??
-    (cause instanceof Error ? cause.message : error._tag === "ResponseError" ? "the response broke off" : error.reason)
-  return new TransportError({ ...where, mayHaveReachedServer: reached, reason, cause })
+  const found = inspect(cause)
+  const failure: TransportFailure = error._tag === "ResponseError"
+    ? "lost"
+    : error.reason === "Transport"
+    ? classify(found)
+    : "invalid-request"
+  const reason = reasonOf(found, failure) ??
+    (error._tag === "ResponseError" ? "the response broke off" : error.reason)
+  return new TransportError({ ...where, mayHaveReachedServer: failure === "lost", reason, failure, cause })
 }

@@ -184,7 +184,8 @@ export const poll = <E, R>(
       checkpoint: undefined,
       tracker: new Tracker(undefined, undefined),
       onMissing: "fail",
-      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail!))
+      toOutputs: (finished) => Effect.succeed(finished.map((f) => f.detail!)),
+      duplicateIds: "followOnce"
     }, feed)
   }))
 
@@ -270,6 +271,7 @@ export const run = <I, O, E, R>(
       tracker,
       onMissing: "emit",
       evidence,
-      toOutputs: resultsOf(target)
+      toOutputs: resultsOf(target),
+      duplicateIds: "fail"
     }, feed)
   }))

@@ -46,11 +46,14 @@ export const find = (
       toCollect = []
       const hurried = options.unfinishedOnly !== undefined && (yield* options.unfinishedOnly)
       yield* Effect.forEach(groups, (group) =>
-        Effect.map(collectExisting((ids) => retryRead(service.collect(target, ids)), group), (read) => {
-          calls += read.calls
-          matcher.offer(read.details)
-          candidates.push(...read.details)
-        }), { concurrency: hurried ? pagesAtOnceWhenHurried : 1, discard: true })
+        Effect.map(
+          collectExisting((ids) => retryRead(service.collect(target, ids)), group),
+          (read) => {
+            calls += read.calls
+            matcher.offer(read.details)
+            candidates.push(...read.details)
+          }
+        ), { concurrency: hurried ? pagesAtOnceWhenHurried : 1, discard: true })
     })
 
     /** One status group, page by page, collecting candidates as soon as there are as many as inputs to place. */

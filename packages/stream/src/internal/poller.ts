@@ -10,6 +10,7 @@
  */
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { CallOptions, PipelineTarget, ReadError, Service } from "@ubiops-effect/core/PipelineRequests"
+import type { DecodeError } from "@ubiops-effect/core/UbiOpsError"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -34,6 +35,13 @@ import { unconfirmedId } from "./reconciler.js"
 import type { RetentionEvidence } from "./retentionEvidence.js"
 import { retryPoll } from "./retries.js"
 import type { AcceptedChunk } from "./submission.js"
+import { CollectReplies, duplicateId, recentCapacity, RecentIds } from "./untrustedReplies.js"
+
+/** `ids` but those in `left`. */
+const withoutIds = (ids: ReadonlyArray<string>, left: ReadonlyArray<string>): Array<string> => {
+  const gone = new Set(left)
+  return ids.filter((id) => !gone.has(id))
+}
 
 export type Message<I> = AcceptedChunk<I> | "end"
 
@@ -63,6 +71,9 @@ export interface PollerConfig<I, O, E, CE> {
   /** Told when a request is read without its data, or gone. */
   readonly evidence?: RetentionEvidence | undefined
   readonly toOutputs: (finished: Array<Ended<I, PipelineRequestDetail>>) => Effect.Effect<ReadonlyArray<O>, E>
+  /** What an id delivered twice means: the same request asked for twice (`Batch.poll`: followed once), or a server
+   * that gave one id to two inputs (`Batch.run`: the run fails). */
+  readonly duplicateIds: "followOnce" | "fail"
 }
 
 const pollLoop = <I, O, E, CE>(
@@ -84,6 +95,10 @@ const pollLoop = <I, O, E, CE>(
     let unconfirmed: Array<Gone<I, PipelineRequestDetail>> = []
     let ended = false
     let last: Outcome = { polled: 0, finished: 0, predictedMillis: undefined }
+    const replies = new CollectReplies(target, config.pollRetries + 1)
+    /** Set when a chunk brings an id the window already follows and that is a failure (`duplicateIds`). */
+    let duplicateOf: DecodeError | undefined
+    const recent = config.duplicateIds === "fail" ? new RecentIds(recentCapacity) : undefined
 
     const accept = (message: Message<I>) => {
       if (message === "end") {
@@ -104,7 +119,15 @@ const pollLoop = <I, O, E, CE>(
           )
           continue
         }
-        if (!window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))) duplicates++
+        const finishedBefore = recent !== undefined && recent.has(ids[i])
+        if (
+          finishedBefore || !window.add(new Tracked(ids[i], start + i, inputs[i], chunk, message.created ?? Number.NaN))
+        ) {
+          duplicates++
+          if (config.duplicateIds === "fail" && duplicateOf === undefined) {
+            duplicateOf = duplicateId(target, ids[i], start + i)
+          }
+        }
       }
       tracker.submitted += ids.length
       return duplicates
@@ -113,6 +136,7 @@ const pollLoop = <I, O, E, CE>(
     const drain = Effect.flatMap(Queue.takeAll(mailbox), (messages) => {
       let duplicates = 0
       for (const message of messages) duplicates += accept(message) ?? 0
+      if (duplicateOf !== undefined) return Effect.fail(duplicateOf)
       return duplicates === 0 ? Effect.void : release(duplicates)
     })
 
@@ -191,6 +215,7 @@ const pollLoop = <I, O, E, CE>(
           }
           const message = yield* Queue.take(mailbox)
           const duplicates = accept(message) ?? 0
+          if (duplicateOf !== undefined) return yield* duplicateOf
           if (duplicates > 0) yield* release(duplicates)
           yield* drain
           if (unconfirmed.length > 0) return Chunk.empty<O>()
@@ -217,11 +242,17 @@ const pollLoop = <I, O, E, CE>(
         }
         for (let g = 0; g < groups.length; g++) {
           polled += groups[g].length
-          const observed: Array<Ended<I, PipelineRequestDetail>> = window.observe(responses[g].details, receivedAt)
+          const { details, missing } = responses[g]
+          const asked = missing.length === 0 ? groups[g] : withoutIds(groups[g], missing)
+          const observed: Array<Ended<I, PipelineRequestDetail>> = window.observe(
+            yield* replies.check(asked, details),
+            receivedAt
+          )
           finished = finished.length === 0 ? observed : finished.concat(observed)
           if (responses[g].missing.length > 0) finished = finished.concat(window.drop(responses[g].missing))
         }
         last = { polled, finished: finished.length, predictedMillis: undefined }
+        if (recent !== undefined) { for (let i = 0; i < finished.length; i++) recent.add(finished[i].id) }
         count(finished)
         return yield* emit(finished)
       }
