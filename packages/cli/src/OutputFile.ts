@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { InvalidLine, ValidLine } from "./InputFile.js"
+import { printable } from "./internal/printable.js"
 
 /**
  * `completed`, `failed` and `cancelled` are the request's final status; `invalid` is a line that was not sent.
@@ -211,7 +212,7 @@ export const recover = (
                 new OutputFileError({
                   path,
                   reason: `a line is not a result of a batch run of this input (${
-                    text.length > 80 ? `${text.slice(0, 80)}…` : text
+                    printable(text.length > 80 ? `${text.slice(0, 80)}…` : text)
                   }); resume with the same input and output, or start over with another output`
                 })
               )
