@@ -4,7 +4,9 @@
  *
  * - structured pipelines take a JSON object per line, plain pipelines a JSON string;
  * - a line that is empty or only whitespace is `Blank`: not an input, it keeps its number;
- * - anything else is `Invalid`, with the reason.
+ * - a line that would not be sent exactly as written is `Invalid`: bytes that are not UTF-8, a number that does not
+ *   fit a double (`1e400`), an integer beyond 2^53, nesting deeper than 1,000 levels;
+ * - anything else is `Invalid`, with the reason (its control characters escaped, so that it can be printed).
  *
  * @since 1.0.0
  */
@@ -13,6 +15,9 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import type { RequestData } from "@ubiops-effect/core/PipelineRequests"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { inexactness } from "./internal/exactJson.js"
+import { printable } from "./internal/printable.js"
+import { utf8Lines } from "./internal/utf8Lines.js"
 
 /**
  * What a pipeline takes: a JSON object (`structured`) or a string (`plain`).
@@ -79,7 +84,7 @@ export const parseLine = (text: string, index: number, inputType: InputType): Li
   const invalid = (problem: string): InvalidLine => ({
     _tag: "Invalid",
     index,
-    reason: `line ${index + 1}: ${problem}`
+    reason: `line ${index + 1}: ${printable(problem)}`
   })
   let value: unknown
   try {
@@ -87,6 +92,8 @@ export const parseLine = (text: string, index: number, inputType: InputType): Li
   } catch (error) {
     return invalid(`not JSON (${(error as Error).message})`)
   }
+  const inexact = inexactness(text)
+  if (inexact !== undefined) return invalid(inexact)
   if (inputType === "plain") {
     return typeof value === "string"
       ? { _tag: "Valid", index, data: value }
@@ -106,7 +113,7 @@ const byteOrderMark = "\uFEFF"
 /**
  * The lines of a file as a lazy stream: the file is read in chunks as the stream is pulled, never whole.
  * A byte order mark at the start is ignored; `\n` and `\r\n` both end a line; a last line without an end
- * counts.
+ * counts; a line that is not UTF-8 is invalid (it is never decoded with U+FFFD in place of its bytes).
  *
  * @since 1.0.0
  * @category constructors
@@ -116,12 +123,17 @@ export const lines = (
   inputType: InputType
 ): Stream.Stream<Line, PlatformError, FileSystem.FileSystem> =>
   Stream.unwrap(Effect.map(FileSystem.FileSystem, (fs) =>
-    fs.stream(path).pipe(
-      Stream.decodeText(),
-      Stream.splitLines,
-      Stream.mapAccum(0, (index, text) => [
+    utf8Lines(fs.stream(path)).pipe(
+      Stream.mapAccum(0, (index, text): [number, Line] => [
         index + 1,
-        parseLine(index === 0 && text.startsWith(byteOrderMark) ? text.slice(1) : text, index, inputType)
+        typeof text !== "string" ?
+          {
+            _tag: "Invalid",
+            index,
+            reason: `line ${index + 1}: not UTF-8 text (byte ${text.offset + 1} of the line): ` +
+              "it would be sent altered, with U+FFFD in place of its bytes"
+          } :
+          parseLine(index === 0 && text.startsWith(byteOrderMark) ? text.slice(1) : text, index, inputType)
       ])
     )))
 

@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { InvalidLine, ValidLine } from "./InputFile.js"
+import { printable } from "./internal/printable.js"
 
 /**
  * `completed`, `failed` and `cancelled` are the request's final status; `gone`: the server no longer had the request
@@ -237,7 +238,7 @@ export const recover = (
                 new OutputFileError({
                   path,
                   reason: `a line is not a result of a batch run of this input (${
-                    text.length > 80 ? `${text.slice(0, 80)}…` : text
+                    printable(text.length > 80 ? `${text.slice(0, 80)}…` : text)
                   }); resume with the same input and output, or start over with another output`
                 })
               )

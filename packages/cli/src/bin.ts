@@ -4,8 +4,10 @@
  *
  * @since 1.0.0
  */
+import { keepHeapSmall } from "./internal/heap.js"
 import * as Signals from "./Signals.js"
 
+if (process.argv[2] === "batch") keepHeapSmall()
 const signals = Signals.install()
 const { runMain } = await import("./Main.js")
 runMain(process.argv, signals)

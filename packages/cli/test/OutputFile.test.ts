@@ -70,5 +70,10 @@ describe("OutputFile", () => {
         const error = Exit.isFailure(exit) ? exit.cause : undefined
         assert.include(String(error), "is not a result of a batch run of this input")
       }
+      yield* fs.writeFileString(path, "\u001b]0;title\u0007\u001b[2J\n")
+      const exit = yield* Effect.exit(OutputFile.recover(path, 10))
+      const message = Exit.isFailure(exit) ? String(exit.cause) : ""
+      assert.include(message, "(\\u001b]0;title\\u0007\\u001b[2J)", "its control characters escaped")
+      assert.notMatch(message, /[\u0000-\u0009\u000b-\u001f]/)
     }).pipe(Effect.provide(NodeContext.layer)))
 })

@@ -205,6 +205,70 @@ describe("ubiops-effect batch", () => {
     }).pipe(Effect.scoped, Effect.provide(emulator())), 60_000)
 })
 
+describe("ubiops-effect batch: lossless input", () => {
+  it.live(
+    "reports each line it cannot send exactly as written, before sending anything; skips them on request, also on resume",
+    () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const directory = yield* tempDirectory
+        const input = `${directory}/in.jsonl`
+        const text = (value: string) => new TextEncoder().encode(value)
+        const lines = [
+          text("{\"n\": 1}"),
+          text("{\"x\": 1e400}"),
+          Uint8Array.from([...text("{\"name\": \"caf"), 0xe9, ...text("\"}")]),
+          text(`{"deep": ${"[".repeat(200_000)}${"]".repeat(200_000)}}`),
+          text("{\"id\": 12345678901234567890}"),
+          text("\u001b[2J\u001b]0;owned\u0007{"),
+          text("{\"n\": 2}")
+        ]
+        const bytes = new Uint8Array(lines.reduce((total, line) => total + line.length + 1, 0))
+        lines.reduce(
+          (offset, line) => (bytes.set(line, offset), bytes[offset + line.length] = 10, offset + line.length + 1),
+          0
+        )
+        yield* fs.writeFile(input, bytes)
+        const env = yield* connection
+        const base = ["batch", "--project", "demo", "--pipeline", "echo", "--input", input, "--no-progress"]
+
+        const refused = yield* run([...base, "--output", `${directory}/a.jsonl`], env)
+        assert.strictEqual(refused.code, 2, refused.printed)
+        for (
+          const reason of [
+            "line 2: the number 1e400 is beyond the range of a double and would be sent as null",
+            "line 3: not UTF-8 text (byte 14 of the line)",
+            "line 4: nested deeper than 1,000 levels",
+            "line 5: the integer 12345678901234567890 is beyond 2^53",
+            "line 6: not JSON ("
+          ]
+        ) assert.include(refused.printed, reason)
+        assert.notMatch(refused.printed, /[\u0000-\u0009\u000b-\u001f\u007f]/, "no control character of the input")
+        assert.isFalse(yield* fs.exists(`${directory}/a.jsonl`))
+        assert.strictEqual((yield* Emulator.stats).created.total, 0, "nothing was sent")
+
+        const output = `${directory}/b.jsonl`
+        const skipped = yield* run([...base, "--output", output, "--on-invalid", "skip"], env)
+        assert.strictEqual(skipped.code, 0, skipped.printed)
+        const written = yield* readOutput(output)
+        assert.deepStrictEqual(
+          written.map((line) => [line.index, line.status]).sort(([a], [b]) => Number(a) - Number(b)),
+          [[0, "completed"], [1, "invalid"], [2, "invalid"], [3, "invalid"], [4, "invalid"], [5, "invalid"], [
+            6,
+            "completed"
+          ]]
+        )
+        assert.strictEqual((yield* Emulator.stats).created.total, 2)
+
+        const resumed = yield* run([...base, "--output", output, "--on-invalid", "skip", "--resume"], env)
+        assert.strictEqual(resumed.code, 0, resumed.printed)
+        assert.notInclude(resumed.printed, "RangeError")
+        assert.strictEqual((yield* Emulator.stats).created.total, 2)
+      }).pipe(Effect.scoped, Effect.provide(emulator())),
+    60_000
+  )
+})
+
 describe("ubiops-effect emulator", () => {
   it.live("starts the emulator as `pnpm emulator` does and stops on Ctrl-C", () =>
     Effect.gen(function*() {
