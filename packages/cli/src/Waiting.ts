@@ -1,17 +1,17 @@
 /**
- * What a run is waiting for, when it waits, so that the progress line can say "retrying: the connection was refused"
- * or "waiting for the rate-limit window (12 s)" instead of standing still: a wrapper of the client's `HttpClient`
- * (its `transformClient`) sees each HTTP attempt, how it ended, and what the server said of its rate window.
+ * What a run is waiting for, when it waits, so that the progress line can say "retrying: could not connect
+ * (ECONNREFUSED)" or "waiting for the rate-limit window (12 s)" instead of standing still: the client tells of each
+ * retry and why (its `onRetry`, in core's words), and a wrapper of its `HttpClient` (its `transformClient`) sees each
+ * HTTP attempt in flight, whether it was answered, and what the server said of its rate window.
  *
  * @since 1.0.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Cause from "effect/Cause"
+import type * as RetryPolicy from "@ubiops-effect/core/RetryPolicy"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 
 /**
  * @since 1.0.0
@@ -20,19 +20,10 @@ import * as Option from "effect/Option"
 export interface Waiting {
   /** The `transformClient` of the run's `PipelineRequests` layer. */
   readonly observeClient: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+  /** The `onRetry` of the run's `PipelineRequests` layer. */
+  readonly onRetry: (event: RetryPolicy.RetryEvent) => Effect.Effect<void>
   /** What the run waits for at `now` (epoch milliseconds), if it waits for something worth saying. */
   readonly describe: (now: number) => string | undefined
-}
-
-/** The first `code` along an error's `cause` chain (`ECONNREFUSED`, ...). */
-const errorCode = (error: unknown): string | undefined => {
-  let current: unknown = error
-  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
-  }
-  return undefined
 }
 
 const seconds = (millis: number) => `${Math.max(1, Math.round(millis / 1000))} s`
@@ -44,7 +35,7 @@ const seconds = (millis: number) => `${Math.max(1, Math.round(millis / 1000))} s
 export const make = (): Waiting => {
   let attempts = 0
   let attemptStartedAt = 0
-  /** The attempts that failed since the last one that succeeded, and how the last one failed. */
+  /** The retries since the last answer below 400, and why the last one was made. */
   let failedInARow = 0
   let lastFailure = ""
   /** When the server's rate window reopens, once it said that none is left (0 remaining, or a 429). */
@@ -56,26 +47,18 @@ export const make = (): Waiting => {
     if ((remaining === "0" || response.status === 429) && Number.isFinite(reset)) {
       windowReopensAt = now + reset * 1000
     }
-    if (response.status < 400) {
-      failedInARow = 0
-    } else if (response.status !== 429) {
-      failedInARow++
-      lastFailure = `HTTP ${response.status}`
-    }
+    if (response.status < 400) failedInARow = 0
   }
 
   const onExit = (exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>) => {
-    const now = Date.now()
-    if (Exit.isSuccess(exit)) return onAnswer(exit.value, now)
-    if (Cause.isInterruptedOnly(exit.cause)) return
-    const code = errorCode(Option.getOrUndefined(Cause.failureOption(exit.cause)))
-    failedInARow++
-    lastFailure = code === "ECONNREFUSED"
-      ? "the connection was refused"
-      : code === undefined
-      ? "no answer"
-      : `no answer (${code})`
+    if (Exit.isSuccess(exit)) onAnswer(exit.value, Date.now())
   }
+
+  const onRetry = (event: RetryPolicy.RetryEvent) =>
+    Effect.sync(() => {
+      failedInARow++
+      lastFailure = event.reason
+    })
 
   const observeClient = (client: HttpClient.HttpClient) =>
     HttpClient.transform(client, (response) =>
@@ -99,7 +82,7 @@ export const make = (): Waiting => {
     return `retrying: ${lastFailure}${failedInARow === 1 ? "" : ` (${failedInARow} tries)`}`
   }
 
-  return { observeClient, describe }
+  return { observeClient, onRetry, describe }
 }
 
 /**

@@ -6,8 +6,9 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
+import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as Progress from "@ubiops-effect/stream/Progress"
-import { Effect } from "effect"
+import { Effect, Fiber, Redacted, TestClock } from "effect"
 import * as ProgressLine from "../src/ProgressLine.js"
 import * as Waiting from "../src/Waiting.js"
 
@@ -35,14 +36,24 @@ describe("ProgressLine", () => {
       assert.include(line, "0/s 01:15")
     }))
 
-  it.effect("says that it retries a refused connection, and how often", () =>
+  it.effect("says that it retries a refused connection, in the client's words, and how often", () =>
     Effect.gen(function*() {
       const waiting = Waiting.make()
-      const client = waiting.observeClient(refused)
-      yield* Effect.ignore(client.execute(get))
-      yield* Effect.ignore(client.execute(get))
+      const service = yield* PipelineRequests.make({
+        token: Redacted.make("t"),
+        host: "http://127.0.0.1:1/v2.1",
+        transformClient: waiting.observeClient,
+        onRetry: waiting.onRetry
+      }).pipe(Effect.provideService(HttpClient.HttpClient, refused))
+      const describe = () => waiting.describe(Date.now())
+      const call = yield* Effect.fork(service.get({ project: "demo", pipeline: "echo" }, "id"))
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(describe(), "retrying: could not connect (ECONNREFUSED)")
+      yield* TestClock.adjust("5 seconds")
+      assert.match(describe()!, /^retrying: could not connect \(ECONNREFUSED\) \([2-9] tries\)$/)
       const line = ProgressLine.format(Progress.initial, Date.now(), { startedAt: 0, waiting: waiting.describe })
-      assert.include(line, "| retrying: the connection was refused (2 tries)")
+      assert.include(line, "| retrying: could not connect (ECONNREFUSED)")
+      yield* Fiber.interrupt(call)
     }))
 
   it.effect("says that it waits for the rate-limit window, and how long", () =>

@@ -37,7 +37,9 @@ describe("--no-progress", () => {
           { UBIOPS_API_TOKEN: "t", UBIOPS_API_HOST: `http://127.0.0.1:${port}/v2.1` }
         )
         const said = (count: number) =>
-          Effect.sync(() => running.printed().match(/waiting: retrying: the connection was refused/g)?.length ?? 0)
+          Effect.sync(() =>
+            running.printed().match(/waiting: retrying: could not connect \(ECONNREFUSED\)/g)?.length ?? 0
+          )
             .pipe(
               Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (n) => n >= count }),
               Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => new Error(running.printed()) })

@@ -22,7 +22,8 @@ export const runBatch = (
   const client = PipelineRequests.layer({
     token,
     host: Option.getOrUndefined(options.host),
-    transformClient: waiting.observeClient
+    transformClient: waiting.observeClient,
+    onRetry: waiting.onRetry
   }).pipe(
     // node:http with keep-alive: undici would cost some 20 MB of memory for a few calls a second
     Layer.provide(NodeHttpClient.layerWithoutAgent),
