@@ -63,7 +63,9 @@ const batch = Effect.gen(function*() {
   if (results.length !== count || seen.some((times) => times !== 1)) {
     return yield* Effect.die(`${results.length} results for ${count} inputs, not each exactly once`)
   }
-  const first: Models.PipelineRequestDetail | undefined = results[0]?.detail
+  const head = results[0]
+  // a result that reached the server carries its request (Gone and Unconfirmed ones may not)
+  const first: Models.PipelineRequestDetail | undefined = head?.status === "completed" ? head.detail : undefined
   return `${count} inputs, each result exactly once (first: ${first?.status ?? "none"})`
 })
 
