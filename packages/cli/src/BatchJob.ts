@@ -23,6 +23,7 @@ import * as Progress from "@ubiops-effect/stream/Progress"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -31,7 +32,7 @@ import * as CheckpointStore from "./CheckpointStore.js"
 import * as InputFile from "./InputFile.js"
 import { defaults as jobDefaults } from "./internal/defaults.js"
 import type { JobError } from "./internal/errors.js"
-import { InvalidInput, LostLines, OutputConflict, UncertainLines } from "./internal/errors.js"
+import { interruptedBeforeSending, InvalidInput, LostLines, OutputConflict, UncertainLines } from "./internal/errors.js"
 import * as Lines from "./internal/lines.js"
 import { restoreLines } from "./internal/restoreLines.js"
 import { checkIdentity } from "./internal/runIdentity.js"
@@ -76,6 +77,8 @@ export interface Options {
   /** Says on the progress line (or, without it, in lines of its own) what the run waits for (its `observeClient` must
    * wrap the client's transport). */
   readonly waiting?: Waiting.Waiting | undefined
+  /** Called once the job has started; from then on it reports an interrupt itself. */
+  readonly onStart?: (() => void) | undefined
   /** Called with the progress of each pass of the run when it starts. */
   readonly onProgress?: ((progress: Progress.Progress) => void) | undefined
   /** Where the run's messages go (default: standard error). */
@@ -134,6 +137,14 @@ export const run = (
     const startedAt = yield* Clock.currentTimeMillis
     // the progress line's clock is the wall clock (under a TestClock, tests draw no progress)
     const jobStartedAt = Date.now()
+    /** Whether an interrupt was reported; one that comes while the input is checked or the output locked is too. */
+    let reported = false
+    yield* Effect.addFinalizer((exit) =>
+      reported || !Exit.isInterrupted(exit)
+        ? Effect.void
+        : log(interruptedBeforeSending)
+    )
+    options.onStart?.()
     const waiting = options.showProgress === false ? undefined : options.waiting
     // without a progress line, what the run waits for is said in lines of its own
     if (options.showProgress === false && options.waiting !== undefined) {
@@ -250,7 +261,6 @@ export const run = (
         })
       }
     }
-    let reported = false
 
     /** One `Batch.run` over the lines of `pass`; its lines whose requests were cancelled are left unwritten when
      * `rerunCancelled`. Returns how many were. */
@@ -352,11 +362,13 @@ export const run = (
       yield* runPass(passes[passes.length - 1], false)
     }).pipe(
       Effect.onInterrupt(() =>
-        reported
-          ? Effect.void
-          : writtenByThisRun === 0 && submittedByThisRun === 0
-          ? log("interrupted before anything was sent: run again (with --resume if resuming)")
-          : log(Lines.interruptedMessage(options.output, writtenByThisRun, undefined))
+        Effect.suspend(() => {
+          if (reported) return Effect.void
+          reported = true
+          return writtenByThisRun === 0 && submittedByThisRun === 0
+            ? log("interrupted before anything was sent: run again (with --resume if resuming)")
+            : log(Lines.interruptedMessage(options.output, writtenByThisRun, undefined))
+        })
       )
     )
     return {

@@ -153,6 +153,8 @@ const batchOptions = {
 export class Hooks extends Context.Tag("@ubiops-effect/cli/Cli/Hooks")<Hooks, {
   /** The progress of a batch run, once it starts. */
   readonly onProgress: (progress: Progress.Progress) => void
+  /** A batch job has started: from then on it reports an interrupt itself. */
+  readonly onStart?: (() => void) | undefined
 }>() {}
 
 /**
@@ -212,7 +214,12 @@ export const batch = Command.make("batch", batchOptions, (options) =>
     // the runner (the client, the stream package, the HTTP transport) loads only when a batch runs: --help does not
     // pay for it
     const { runBatch } = yield* Effect.promise(() => import("./internal/runBatch.js"))
-    const summary = yield* runBatch(options, token, Option.getOrUndefined(hooks)?.onProgress)
+    const summary = yield* runBatch(
+      options,
+      token,
+      Option.getOrUndefined(hooks)?.onProgress,
+      Option.getOrUndefined(hooks)?.onStart
+    )
     yield* Console.error(describe(summary, options.output))
   })).pipe(
     Command.withDescription("Run every line of a JSONL file through a pipeline, writing one JSONL line per input.")

@@ -125,6 +125,47 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
     }).pipe(Effect.scoped, Effect.provide(emulator)), 120_000)
 })
 
+describe("Ctrl-C while the command starts", () => {
+  it.live(
+    "at any moment of its start-up: exit 130, one line saying what it did, nothing left on the server",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* EmulatorServer.EmulatorServer
+        const directory = yield* tempDirectory
+        // 20,000 lines: checking them takes a moment, so some of the Ctrl-Cs come while the input is checked
+        const input = `${directory}/in.jsonl`
+        yield* writeLines(input, Array.from({ length: 20_000 }, (_, n) => JSON.stringify({ seconds: 5, n })))
+        const said: Array<string> = []
+        for (const [attempt, delayMillis] of [150, 250, 350, 450, 600, 800, 1_000].entries()) {
+          const group = yield* started(
+            startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out-${attempt}.jsonl`)], {
+              env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+            })
+          )
+          yield* Effect.sleep(delayMillis)
+          group.signal("SIGINT")
+          const exit = yield* Effect.promise(() => group.exited)
+          const reports = printedLines(group).filter((line) => /^(ubiops-effect: )?interrupted/.test(line))
+          if (exit.signal === "SIGINT") {
+            // Node was still starting, before any code of the command ran: nothing can have been sent
+            assert.strictEqual(group.printed(), "")
+            said.push("(killed while node started)")
+          } else {
+            assert.strictEqual(exit.code, 130, group.printed())
+            assert.strictEqual(reports.length, 1, group.printed())
+            said.push(reports[0])
+          }
+          yield* Effect.sleep("300 millis")
+          const stats = yield* Emulator.stats
+          assert.strictEqual(stats.statuses.pending + stats.statuses.processing, 0, group.printed())
+        }
+        // the later ones came once the command ran
+        assert.notInclude(said.slice(-2).join(), "killed while node started", said.join("\n"))
+      }).pipe(Effect.scoped, Effect.provide(emulator)),
+    120_000
+  )
+})
+
 describe("exit codes through `pnpm ubiops-effect`", () => {
   it.live("0 done, 1 failed, 2 wrong usage: pnpm passes the command's own", () =>
     Effect.gen(function*() {

@@ -127,3 +127,6 @@ export const fileErrorMessage = (error: unknown): string | undefined => {
   }
   return undefined
 }
+
+/** What an interrupt before the first request says (while the runner loads, the input is checked, the output locked). */
+export const interruptedBeforeSending = "interrupted before anything was sent: nothing was created or written"

@@ -16,7 +16,8 @@ import * as Waiting from "../Waiting.js"
 export const runBatch = (
   options: BatchOptions,
   token: Redacted.Redacted<string>,
-  onProgress: ((progress: Progress.Progress) => void) | undefined
+  onProgress: ((progress: Progress.Progress) => void) | undefined,
+  onStart?: (() => void) | undefined
 ) => {
   const waiting = Waiting.make()
   const client = PipelineRequests.layer({
@@ -43,6 +44,7 @@ export const runBatch = (
     showProgress: !options.noProgress,
     rerunCancelled: !options.keepCancelled,
     waiting,
-    onProgress
+    onProgress,
+    onStart
   }).pipe(Effect.provide(client))
 }
