@@ -68,7 +68,7 @@ export interface Options {
   /** When a create failed without telling whether the server accepted it and reconciliation cannot tell either
    * (requests without readable `request_data`): `fail` (default) stops the run; `resubmit` creates those lines
    * again (at least once: never lost, perhaps run twice). See `Reconciliation` in the stream package. */
-  readonly onUncertain?: "fail" | "resubmit" | undefined
+  readonly onUncertain?: "fail" | "resubmit" | "report" | undefined
   /** Draw the progress on standard error (default true). */
   readonly showProgress?: boolean | undefined
   /** After a Ctrl-C, `--resume` runs again the lines whose requests were cancelled (default true); false writes

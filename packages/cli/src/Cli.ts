@@ -4,7 +4,7 @@
  * ```
  * ubiops-effect batch --project P --pipeline X [--version V] --input in.jsonl --output out.jsonl
  *                     [--resume] [--ordered] [--concurrency N] [--window N] [--input-type structured|plain]
- *                     [--on-invalid fail|skip] [--on-uncertain fail|resubmit] [--host URL] [--token T]
+ *                     [--on-invalid fail|skip] [--on-uncertain fail|resubmit|report] [--host URL] [--token T]
  *                     [--no-progress]
  * ubiops-effect emulator [options]     (the emulator, as `pnpm emulator`; see `ubiops-effect emulator --help`)
  * ```
@@ -125,10 +125,11 @@ const batchOptions = {
     ),
     Options.withDefault("fail" as const)
   ),
-  onUncertain: Options.choice("on-uncertain", ["fail", "resubmit"]).pipe(
+  onUncertain: Options.choice("on-uncertain", ["fail", "resubmit", "report"]).pipe(
     Options.withDescription(
       "Lines whose create may have been accepted, when the server cannot tell (no readable request_data): fail " +
-        "(stop; nothing created twice) or resubmit (create them again: never lost, perhaps run twice). Default: fail."
+        "(stop; nothing created twice), resubmit (create them again: never lost, perhaps run twice) or report (go " +
+        "on, and write each as an `unconfirmed` line: never run twice, its result unknown). Default: fail."
     ),
     Options.withDefault("fail" as const)
   ),

@@ -328,5 +328,24 @@ describe("BatchJob.run", () => {
         assert.strictEqual(summary.counts.invalid, 1)
         assert.strictEqual((yield* Emulator.stats).created.total, 849, "the 250 uncertain lines created again")
       }).pipe(Effect.scoped, Effect.provide(environment)))
+
+    it.live("with --on-uncertain report, writes those lines as unconfirmed and runs nothing twice", () =>
+      Effect.gen(function*() {
+        const directory = yield* tempDirectory
+        yield* writeLines(`${directory}/in.jsonl`, numbered(600))
+        const service = yield* PipelineRequests
+        const summary = yield* BatchJob.run(job(directory, { concurrency: 1, onUncertain: "report" })).pipe(
+          Effect.provideService(PipelineRequests, unreadable(service, true))
+        )
+        const output = yield* readOutput(`${directory}/out.jsonl`)
+        assert.strictEqual(output.length, 600)
+        assert.strictEqual(new Set(output.map((line) => line.index)).size, 600)
+        const unconfirmed = output.filter((line) => line.status === "unconfirmed").map((line) => line.index)
+        // the second chunk of 250: lines 250 to 499
+        assert.deepStrictEqual(unconfirmed.sort((a, b) => a - b), Array.from({ length: 250 }, (_, k) => 250 + k))
+        assert.strictEqual(summary.counts.unconfirmed, 250)
+        assert.strictEqual(summary.counts.completed, 350)
+        assert.strictEqual((yield* Emulator.stats).created.total, 600, "nothing created twice")
+      }).pipe(Effect.scoped, Effect.provide(environment)))
   })
 })
