@@ -265,6 +265,21 @@ export const appender = (
   (lines: ReadonlyArray<OutputLine>) => Effect.Effect<void, PlatformError>,
   PlatformError,
   FileSystem.FileSystem | Scope.Scope
+> => textAppender(path, format)
+
+/**
+ * Appends lines to the file at `path`, each as `format` writes it (with its newline), in one write per call.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const textAppender = <L>(
+  path: string,
+  format: (line: L) => string
+): Effect.Effect<
+  (lines: ReadonlyArray<L>) => Effect.Effect<void, PlatformError>,
+  PlatformError,
+  FileSystem.FileSystem | Scope.Scope
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem

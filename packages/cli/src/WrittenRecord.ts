@@ -15,7 +15,7 @@ import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type * as OutputFile from "./OutputFile.js"
+import * as OutputFile from "./OutputFile.js"
 
 /**
  * The record's file in a checkpoint folder.
@@ -38,18 +38,7 @@ export const appender = (
   (lines: ReadonlyArray<OutputFile.OutputLine>) => Effect.Effect<void, PlatformError>,
   PlatformError,
   FileSystem.FileSystem | Scope.Scope
-> =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const file = yield* fs.open(path, { flag: "a" })
-    const encoder = new TextEncoder()
-    return (lines) => {
-      if (lines.length === 0) return Effect.void
-      let text = ""
-      for (const line of lines) text += `${line.index} ${line.requestId ?? "-"}\n`
-      return file.writeAll(encoder.encode(text))
-    }
-  })
+> => OutputFile.textAppender(path, (line: OutputFile.OutputLine) => `${line.index} ${line.requestId ?? "-"}\n`)
 
 /**
  * The lines the record says were written and `written` (what the output holds now) lacks: index -> request id
