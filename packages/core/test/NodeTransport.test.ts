@@ -123,6 +123,8 @@ describe("transports for long requests", () => {
       assert.strictEqual(cut._tag, "TransportError")
       assert.isTrue(cut._tag === "TransportError" && cut.mayHaveReachedServer)
       assert.strictEqual(undiciCode(cut), "UND_ERR_HEADERS_TIMEOUT")
+      assert.include(cut.message, "UND_ERR_HEADERS_TIMEOUT: the transport's own timeout")
+      assert.include(cut.message, "@ubiops-effect/core/NodeTransport", "the message says what to use instead")
 
       const response = yield* directRequest(host, NodeTransport.layerFetch(lowered))
       assert.strictEqual(response.status, "completed")
@@ -138,6 +140,7 @@ describe("transports for long requests", () => {
       const cut = yield* Effect.flip(streamingRequest(host, fetchThrough(plain)))
       assert.strictEqual(cut._tag, "TransportError")
       assert.strictEqual(undiciCode(cut), "UND_ERR_BODY_TIMEOUT")
+      assert.include(cut.message, "@ubiops-effect/core/NodeTransport", cut.message)
 
       assert.deepStrictEqual(yield* streamingRequest(host, NodeTransport.layerFetch(lowered)), ["Partial", "Final"])
     }).pipe(Effect.scoped))

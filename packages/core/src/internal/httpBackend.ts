@@ -15,6 +15,7 @@ import { DecodeError, InvalidRequest, TransportError } from "../UbiOpsError.js"
 import * as BoundedBody from "./boundedBody.js"
 import type * as Caller from "./caller.js"
 import * as Options from "./options.js"
+import { transportError } from "./responses.js"
 
 /** Added to a direct request's pipeline timeout to make its deadline. */
 export const directRequestMargin = Duration.seconds(30)
@@ -99,9 +100,8 @@ export const make = (caller: Caller.Caller, invalidClientOption?: string | undef
           ""
         )
         return reply.value.stream.pipe(
-          Stream.mapError((error) =>
-            new TransportError({ ...where, mayHaveReachedServer: true, reason: "the stream broke off", cause: error })
-          ),
+          // a stream that broke off may have reached the server: a lost connection (with its cause and code)
+          Stream.mapError((error) => transportError(where, error)),
           BoundedBody.capLines(caller.settings.maxResponseBytes, () => {
             tooLong = true
             return lineTooLong

@@ -83,6 +83,9 @@ const invalidRequestCodes = new Set([
 ])
 const invalidRequestMessage = /invalid header value|unknown scheme|bad port|invalid url|url scheme/i
 
+/** undici's own headers and body timeouts (300 s for Node's `fetch`, an hour for `NodeHttpClient.layerUndici`). */
+const transportTimeoutCodes = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
+
 interface Found {
   readonly code: string | undefined
   readonly messages: ReadonlyArray<string>
@@ -118,6 +121,10 @@ const classify = ({ code, messages }: Found): TransportFailure => {
  * it refused (a header's value may be a secret), else its deepest message (`fetch` wraps the cause in "fetch
  * failed"), first line. */
 const reasonOf = (found: Found, failure: TransportFailure): string | undefined => {
+  if (found.code !== undefined && transportTimeoutCodes.has(found.code)) {
+    return `${found.code}: the transport's own timeout, before the call's deadline; for requests that may run this ` +
+      "long on Node, use the layers of @ubiops-effect/core/NodeTransport"
+  }
   if (found.code !== undefined) return found.code
   if (failure === "invalid-request") {
     for (const message of found.messages) {
