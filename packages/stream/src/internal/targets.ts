@@ -5,7 +5,11 @@
 import type { PipelineRequestDetail } from "@ubiops-effect/core/Models"
 import type { Pipeline } from "@ubiops-effect/core/Pipeline"
 import type { PipelineTarget, RequestData } from "@ubiops-effect/core/PipelineRequests"
+import type { OutputDecodeError } from "@ubiops-effect/core/UbiOpsError"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { Result } from "../Batch.js"
 import type { Ended } from "../PollingRule.js"
 import { unconfirmedId } from "./reconciler.js"
@@ -41,27 +45,51 @@ const untypedResult = <I>(finished: Done<I>): Result<I, unknown> => {
   }
 }
 
-const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Done<I>>) =>
-  Effect.forEach(finished, (done): Effect.Effect<Result<I, O>> => {
-    const detail = done.detail
-    if (detail === undefined) return Effect.succeed(goneOrUnconfirmed(done))
-    const base = { index: done.index, input: done.input, requestId: done.id, detail }
-    if (detail.status === "completed") {
-      return Effect.match(pipeline.decodeOutput(detail.result, detail.id), {
-        onSuccess: (output): Result<I, O> => ({ ...base, status: "completed", output }),
-        onFailure: (error): Result<I, O> => ({ ...base, status: "failed", errorMessage: error.message, error })
-      })
+const typedResult = <I, O>(pipeline: Pipeline<I, O>, done: Done<I>): Effect.Effect<Result<I, O>> => {
+  const detail = done.detail
+  if (detail === undefined) return Exit.succeed(goneOrUnconfirmed(done))
+  const base = { index: done.index, input: done.input, requestId: done.id, detail }
+  if (detail.status === "completed") {
+    const decoded = pipeline.decodeOutput(detail.result, detail.id)
+    const completed = (output: O): Result<I, O> => ({ ...base, status: "completed", output })
+    const undecodable = (error: OutputDecodeError): Result<I, O> => ({
+      ...base,
+      status: "failed",
+      errorMessage: error.message,
+      error
+    })
+    // an output decoded at once (an `Exit`) is read as it is, not run: no fiber step per result
+    if (Exit.isExit(decoded)) {
+      const exit = decoded as Exit.Exit<O, OutputDecodeError>
+      if (Exit.isSuccess(exit)) return Exit.succeed(completed(exit.value))
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure)) return Exit.succeed(undecodable(failure.value))
     }
-    if (detail.status === "failed") {
-      return Effect.succeed({
-        ...base,
-        status: "failed",
-        errorMessage: detail.error_message,
-        error: pipeline.failure(detail)
-      })
-    }
-    return Effect.succeed({ ...base, status: "cancelled" })
-  })
+    return Effect.match(decoded, { onSuccess: completed, onFailure: undecodable })
+  }
+  if (detail.status === "failed") {
+    return Exit.succeed({
+      ...base,
+      status: "failed",
+      errorMessage: detail.error_message,
+      error: pipeline.failure(detail)
+    })
+  }
+  return Exit.succeed({ ...base, status: "cancelled" })
+}
+
+/** Results that are all at hand are returned as one array; the others are run in order. */
+const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Done<I>>) => {
+  const results: Array<Effect.Effect<Result<I, O>>> = finished.map((done) => typedResult(pipeline, done))
+  const values: Array<Result<I, O>> = []
+  for (const result of results) {
+    if (!Exit.isExit(result)) return Effect.all(results)
+    const exit = result as Exit.Exit<Result<I, O>>
+    if (!Exit.isSuccess(exit)) return Effect.all(results)
+    values.push(exit.value)
+  }
+  return Effect.succeed(values)
+}
 
 /** The results of finished requests, decoded for a typed `Pipeline`. */
 export const resultsOf = <I, O>(
