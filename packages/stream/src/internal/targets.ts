@@ -20,9 +20,27 @@ export const isPipeline = <I, O>(target: Target<I, O>): target is Pipeline<I, O>
 
 export const targetOf = <I, O>(target: Target<I, O>): PipelineTarget => isPipeline(target) ? target.target : target
 
+/** The values of effects that are all successful `Exit`s (at hand, nothing to run), else `undefined`. */
+const valuesAtHand = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>): Array<A> | undefined => {
+  const values: Array<A> = []
+  for (const effect of effects) {
+    if (!Exit.isExit(effect)) return undefined
+    const exit = effect as Exit.Exit<A, E>
+    if (!Exit.isSuccess(exit)) return undefined
+    values.push(exit.value)
+  }
+  return values
+}
+
+/** Effects in order, as one array; those all at hand are not run, saving a fiber step each. */
+const allInOrder = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>): Effect.Effect<Array<A>, E> => {
+  const values = valuesAtHand(effects)
+  return values === undefined ? Effect.all(effects) : Effect.succeed(values)
+}
+
 export const encoder = <I, O>(target: Target<I, O>) =>
   isPipeline(target)
-    ? (inputs: ReadonlyArray<I>) => Effect.forEach(inputs, target.encodeInput)
+    ? (inputs: ReadonlyArray<I>) => allInOrder(inputs.map(target.encodeInput))
     : (inputs: ReadonlyArray<I>) => Effect.succeed(inputs as unknown as ReadonlyArray<RequestData>)
 
 type Done<I> = Ended<I, PipelineRequestDetail>
@@ -48,17 +66,20 @@ const untypedResult = <I>(finished: Done<I>): Result<I, unknown> => {
 const typedResult = <I, O>(pipeline: Pipeline<I, O>, done: Done<I>): Effect.Effect<Result<I, O>> => {
   const detail = done.detail
   if (detail === undefined) return Exit.succeed(goneOrUnconfirmed(done))
-  const base = { index: done.index, input: done.input, requestId: done.id, detail }
+  const { id: requestId, index, input } = done
   if (detail.status === "completed") {
-    const decoded = pipeline.decodeOutput(detail.result, detail.id)
-    const completed = (output: O): Result<I, O> => ({ ...base, status: "completed", output })
+    const completed = (output: O): Result<I, O> => ({ index, input, requestId, detail, status: "completed", output })
     const undecodable = (error: OutputDecodeError): Result<I, O> => ({
-      ...base,
+      index,
+      input,
+      requestId,
+      detail,
       status: "failed",
       errorMessage: error.message,
       error
     })
-    // an output decoded at once (an `Exit`) is read as it is, not run: no fiber step per result
+    const decoded = pipeline.decodeOutput(detail.result, detail.id)
+    // an output decoded at once (an `Exit`) is read as it is, not run
     if (Exit.isExit(decoded)) {
       const exit = decoded as Exit.Exit<O, OutputDecodeError>
       if (Exit.isSuccess(exit)) return Exit.succeed(completed(exit.value))
@@ -69,27 +90,20 @@ const typedResult = <I, O>(pipeline: Pipeline<I, O>, done: Done<I>): Effect.Effe
   }
   if (detail.status === "failed") {
     return Exit.succeed({
-      ...base,
+      index,
+      input,
+      requestId,
+      detail,
       status: "failed",
       errorMessage: detail.error_message,
       error: pipeline.failure(detail)
     })
   }
-  return Exit.succeed({ ...base, status: "cancelled" })
+  return Exit.succeed({ index, input, requestId, detail, status: "cancelled" })
 }
 
-/** Results that are all at hand are returned as one array; the others are run in order. */
-const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Done<I>>) => {
-  const results: Array<Effect.Effect<Result<I, O>>> = finished.map((done) => typedResult(pipeline, done))
-  const values: Array<Result<I, O>> = []
-  for (const result of results) {
-    if (!Exit.isExit(result)) return Effect.all(results)
-    const exit = result as Exit.Exit<Result<I, O>>
-    if (!Exit.isSuccess(exit)) return Effect.all(results)
-    values.push(exit.value)
-  }
-  return Effect.succeed(values)
-}
+const typedResults = <I, O>(pipeline: Pipeline<I, O>) => (finished: Array<Done<I>>) =>
+  allInOrder(finished.map((done) => typedResult(pipeline, done)))
 
 /** The results of finished requests, decoded for a typed `Pipeline`. */
 export const resultsOf = <I, O>(
