@@ -30,6 +30,7 @@ import type { PipelineTarget } from "@ubiops-effect/core/PipelineRequests"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { ParseError } from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
@@ -178,6 +179,17 @@ const ChunkIds = Schema.Struct({ ids: Schema.Array(Schema.String) })
 /** Which results of a chunk were emitted (`K/e/n`): plain text, one `0` or `1` per input. */
 const Emitted = Schema.String.pipe(Schema.pattern(/^[01]+$/))
 
+/** A record's schema as JSON, built once per schema (`Schema.parseJson` makes a new schema, and its parser, per call). */
+const jsonEncoders = new WeakMap<Schema.Schema.AnyNoContext, (value: unknown) => Effect.Effect<string, ParseError>>()
+const jsonEncoder = <A, I>(schema: Schema.Schema<A, I>): (value: A) => Effect.Effect<string, ParseError> => {
+  let encode = jsonEncoders.get(schema)
+  if (encode === undefined) {
+    encode = Schema.encodeUnknown(Schema.parseJson(schema))
+    jsonEncoders.set(schema, encode)
+  }
+  return encode
+}
+
 /**
  * Opens the checkpoint of a run: reads what a previous run of the key recorded (and checks that it was for the
  * same pipeline and chunk size), or records the start of a new run.
@@ -219,7 +231,7 @@ export const open = (
           }))
     const writeRecord = <A, I>(schema: Schema.Schema<A, I>, storeKey: string, value: A, what: string) =>
       Effect.flatMap(
-        Effect.mapError(Schema.encode(Schema.parseJson(schema))(value), failed(`cannot encode ${what}`)),
+        Effect.mapError(jsonEncoder(schema)(value), failed(`cannot encode ${what}`)),
         (text) => Effect.mapError(store.set(storeKey, text), failed(`cannot write ${what}`))
       )
 

@@ -9,6 +9,7 @@ import type * as Batch from "@ubiops-effect/stream/Batch"
 import type * as Cancellation from "@ubiops-effect/stream/Cancellation"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Order from "effect/Order"
 import * as Schema from "effect/Schema"
@@ -35,6 +36,8 @@ export const linePipeline = (target: PipelineTarget): Pipeline.Pipeline<InputFil
   return {
     ...untyped,
     encodeInput: (line) => Effect.succeed(line.data),
+    // the output schema is `Unknown`: its decoding is the identity, here an `Exit` that the batch reads at once
+    decodeOutput: (result) => Exit.succeed(result),
     request: (line, options) => untyped.request(line.data, options)
   }
 }
