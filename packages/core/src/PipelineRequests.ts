@@ -9,12 +9,11 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
-import { authorization, normalizeHost } from "./ApiHost.js"
+import { authorization } from "./ApiHost.js"
 import type { ListStatus } from "./ApiParams.js"
 import type * as HttpInfo from "./HttpInfo.js"
 import * as Caller from "./internal/caller.js"
@@ -368,35 +367,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     const baseClient = yield* HttpClient.HttpClient
     const httpClient = options.transformClient === undefined ? baseClient : options.transformClient(baseClient)
     // An invalid option does not fail the layer: every call fails with `InvalidRequest` saying what is wrong.
-    const checked = Either.all({
-      retry: Options.checkRetry({ ...defaults.retry, ...options.retry }),
-      attemptTimeout: Options.checkDuration("attemptTimeout", options.attemptTimeout ?? defaults.attemptTimeout),
-      callTimeout: Options.checkDuration("callTimeout", options.callTimeout ?? defaults.callTimeout),
-      capacity: Options.checkPositiveInteger(
-        "retryBudget.capacity",
-        (options.retryBudget || undefined)?.capacity ?? defaults.retryBudgetCapacity
-      ),
-      maxPayloadBytes: Options.checkPositiveInteger(
-        "maxPayloadBytes",
-        options.maxPayloadBytes ?? defaults.maxPayloadBytes
-      ),
-      maxResponseBytes: Options.checkPositiveInteger(
-        "maxResponseBytes",
-        options.maxResponseBytes ?? defaults.maxResponseBytes
-      ),
-      baseUrl: Options.checkHost(options.host),
-      token: Options.checkToken(options.token)
-    })
-    const valid = Either.getOrElse(checked, () => ({
-      retry: defaults.retry,
-      attemptTimeout: Duration.decode(defaults.attemptTimeout),
-      callTimeout: Duration.decode(defaults.callTimeout),
-      capacity: defaults.retryBudgetCapacity,
-      maxPayloadBytes: defaults.maxPayloadBytes,
-      maxResponseBytes: defaults.maxResponseBytes,
-      baseUrl: normalizeHost(undefined),
-      token: options.token
-    }))
+    const { invalid, valid } = Options.checkClientOptions(options, defaults)
     const budget = options.retryBudget === false ? RetryBudget.unlimited : yield* RetryBudget.make(valid.capacity)
     const governor = options.rateGovernor === false ? RateGovernor.unlimited : yield* RateGovernor.make
     const settings: Caller.CallerSettings = {
@@ -413,7 +384,6 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       maxResponseBytes: valid.maxResponseBytes,
       onRetry: options.onRetry
     }
-    const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
     return Operations.makeService(HttpBackend.make(Caller.make(httpClient, settings), invalid))
   })
 

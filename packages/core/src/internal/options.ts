@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ApiHost from "../ApiHost.js"
+import type { ClientOptions, defaults as clientDefaults } from "../PipelineRequests.js"
 import type { RetryPolicy } from "../RetryPolicy.js"
 
 const duration = (name: string, input: Duration.DurationInput): Either.Either<Duration.Duration, string> =>
@@ -45,3 +46,32 @@ export const checkHost = (host: string | undefined): Either.Either<string, strin
 
 /** A token a header can carry (see `ApiHost.validateToken`). */
 export const checkToken = ApiHost.validateToken
+
+/** The client's options with their defaults, checked; where one is invalid, the defaults and what is wrong. */
+export const checkClientOptions = (options: ClientOptions, defaults: typeof clientDefaults) => {
+  const checked = Either.all({
+    retry: checkRetry({ ...defaults.retry, ...options.retry }),
+    attemptTimeout: checkDuration("attemptTimeout", options.attemptTimeout ?? defaults.attemptTimeout),
+    callTimeout: checkDuration("callTimeout", options.callTimeout ?? defaults.callTimeout),
+    capacity: checkPositiveInteger(
+      "retryBudget.capacity",
+      (options.retryBudget || undefined)?.capacity ?? defaults.retryBudgetCapacity
+    ),
+    maxPayloadBytes: checkPositiveInteger("maxPayloadBytes", options.maxPayloadBytes ?? defaults.maxPayloadBytes),
+    maxResponseBytes: checkPositiveInteger("maxResponseBytes", options.maxResponseBytes ?? defaults.maxResponseBytes),
+    baseUrl: checkHost(options.host),
+    token: checkToken(options.token)
+  })
+  const valid = Either.getOrElse(checked, () => ({
+    retry: defaults.retry,
+    attemptTimeout: Duration.decode(defaults.attemptTimeout),
+    callTimeout: Duration.decode(defaults.callTimeout),
+    capacity: defaults.retryBudgetCapacity,
+    maxPayloadBytes: defaults.maxPayloadBytes,
+    maxResponseBytes: defaults.maxResponseBytes,
+    baseUrl: ApiHost.normalizeHost(undefined),
+    token: options.token
+  }))
+  const invalid = Either.isLeft(checked) ? `invalid client option: ${checked.left}` : undefined
+  return { valid, invalid }
+}
