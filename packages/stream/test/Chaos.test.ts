@@ -4,33 +4,19 @@
  * and the server must have created exactly one request per input. The fault mix and the seed come from the
  * environment (see `utils/chaos.ts`).
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
 import type { EmulatorOptions } from "@ubiops-effect/emulator/Emulator"
-import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
 import { chaosFaults, chaosInputs, chaosTimeout } from "./utils/chaos.js"
+import { clientOverServer } from "./utils/overHttp.js"
 import { demoEcho } from "./utils/projects.js"
 
 const token = "chaos-token"
 
 /** The real client over undici against a loopback emulator with these faults. */
-const overFaults = (options: Pick<EmulatorOptions, "faults">) => {
-  const server = EmulatorServer.layerWithEmulator({ port: 0, token, ...options })
-  const client = Layer.unwrapEffect(
-    Effect.map(
-      EmulatorServer.EmulatorServer,
-      ({ baseUrl }) =>
-        PipelineRequests.layer({ token: Redacted.make(token), host: baseUrl }).pipe(
-          Layer.provide(NodeHttpClient.layerUndici)
-        )
-    )
-  )
-  return Layer.provideMerge(client, server)
-}
+const overFaults = (options: Pick<EmulatorOptions, "faults">) => clientOverServer({ token, ...options })
 
 /** Runs `count` echo inputs through `Batch.run`: each must get exactly one completed result, with its own data. */
 const runEach = (count: number) =>

@@ -3,14 +3,12 @@
  * with the emulator's own faults on creates (connections dropped before and after the requests were stored) and
  * 503s on every call: each input runs at most once on the server, and gets exactly one typed result.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import * as PipelineRequests from "@ubiops-effect/core/PipelineRequests"
 import * as Emulator from "@ubiops-effect/emulator/Emulator"
-import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
 import type { ProjectDefinition } from "@ubiops-effect/emulator/PipelineDefinition"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
+import { clientOverServer } from "./utils/overHttp.js"
 
 const token = "retention-token"
 const faults = { seed: 14, dropBeforeAccept: 0.1, dropAfterAccept: 0.15, errorRates: { "503": 0.02 } }
@@ -35,16 +33,6 @@ const chaosRun = (retention: "metadata" | "none") => {
       }]
     }]
   }
-  const server = EmulatorServer.layerWithEmulator({ port: 0, token, projects: [project], demo: false, faults })
-  const client = Layer.unwrapEffect(
-    Effect.map(
-      EmulatorServer.EmulatorServer,
-      ({ baseUrl }) =>
-        PipelineRequests.layer({ token: Redacted.make(token), host: baseUrl }).pipe(
-          Layer.provide(NodeHttpClient.layerUndici)
-        )
-    )
-  )
   const inputs = Array.from({ length: 2_000 }, (_, n) => ({ n }))
   return Effect.gen(function*() {
     const statuses: Record<string, number> = {}
@@ -68,7 +56,7 @@ const chaosRun = (retention: "metadata" | "none") => {
       JSON.stringify({ retention, statuses, created: stats.created.total, dropped: stats.dropped, calls: stats.calls })
     )
     return { statuses, stats }
-  }).pipe(Effect.provide(Layer.provideMerge(client, server)))
+  }).pipe(Effect.provide(clientOverServer({ token, projects: [project], demo: false, faults })))
 }
 
 describe("Batch.run over HTTP under retention and faults", () => {
