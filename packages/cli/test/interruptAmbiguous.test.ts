@@ -10,7 +10,7 @@ import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
 import { Effect, Layer, Schedule } from "effect"
 import { bin } from "./utils/cli.js"
 import { tempDirectory, writeLines } from "./utils/files.js"
-import { killGroup, startGroup } from "./utils/group.js"
+import { startScoped } from "./utils/group.js"
 
 const token = "ambiguous-ctrl-c-token"
 
@@ -35,16 +35,11 @@ describe("Ctrl-C during creates whose replies are lost", () => {
         // long requests: none finishes during the test, so whatever is not cancelled stays pending or processing
         yield* writeLines(input, Array.from({ length: 2_000 }, (_, n) => JSON.stringify({ seconds: 600, n })))
         yield* Emulator.setFaults({ seed: 11, dropAfterAccept: 0.6, latencyMs: [100, 500] })
-        const group = yield* Effect.acquireRelease(
-          Effect.sync(() =>
-            startGroup(process.execPath, [
-              bin,
-              ...["batch", "--project", "demo", "--pipeline", "sleep", "--no-progress"],
-              ...["--input", input, "--output", `${directory}/out.jsonl`]
-            ], { env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl } })
-          ),
-          (group) => Effect.sync(() => killGroup(group))
-        )
+        const group = yield* startScoped(process.execPath, [
+          bin,
+          ...["batch", "--project", "demo", "--pipeline", "sleep", "--no-progress"],
+          ...["--input", input, "--output", `${directory}/out.jsonl`]
+        ], { env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl } })
         // Ctrl-C once the server dropped replies to creates it accepted
         yield* Emulator.stats.pipe(
           Effect.repeat({

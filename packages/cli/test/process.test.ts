@@ -11,7 +11,7 @@ import * as EmulatorServer from "@ubiops-effect/emulator/EmulatorServer"
 import { Effect, Layer, Schedule } from "effect"
 import { bin, repositoryRoot } from "./utils/cli.js"
 import { tempDirectory, writeLines } from "./utils/files.js"
-import { type Group, killGroup, startGroup } from "./utils/group.js"
+import { type Group, startScoped } from "./utils/group.js"
 
 const token = "ctrl-c-test-token"
 
@@ -29,9 +29,6 @@ const waitUntilCreated = (count: number) =>
     Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (stats) => stats.created.total >= count }),
     Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`never ${count} requests created`) })
   )
-
-const started = (group: Group) =>
-  Effect.acquireRelease(Effect.succeed(group), (group) => Effect.sync(() => killGroup(group)))
 
 /** The lines it printed, progress redraws split apart. */
 const printedLines = (group: Group) => group.printed().split(/[\r\n]+/).map((line) => line.trim()).filter(Boolean)
@@ -71,11 +68,9 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
         const server = yield* EmulatorServer.EmulatorServer
         const directory = yield* tempDirectory
         const input = yield* sleepyInput(directory)
-        const group = yield* started(
-          startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
-            env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
-          })
-        )
+        const group = yield* startScoped(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
+          env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+        })
         const exit = yield* pressCtrlC(group)
         assert.strictEqual(exit.code, 130, group.printed())
         yield* assertCancelledAndReported(group)
@@ -89,12 +84,15 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
       const directory = yield* tempDirectory
       const input = yield* sleepyInput(directory)
       // the README's command line, in the repository
-      const group = yield* started(
-        startGroup("npx", ["-y", "pnpm@12.4.2", "ubiops-effect", ...batchArgs(input, `${directory}/out.jsonl`)], {
-          cwd: repositoryRoot,
-          env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
-        })
-      )
+      const group = yield* startScoped("npx", [
+        "-y",
+        "pnpm@12.4.2",
+        "ubiops-effect",
+        ...batchArgs(input, `${directory}/out.jsonl`)
+      ], {
+        cwd: repositoryRoot,
+        env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+      })
       yield* pressCtrlC(group)
       yield* assertCancelledAndReported(group)
     }).pipe(Effect.scoped, Effect.provide(emulator)), 120_000)
@@ -104,9 +102,9 @@ describe("Ctrl-C (SIGINT to the process group)", () => {
       const server = yield* EmulatorServer.EmulatorServer
       const directory = yield* tempDirectory
       const input = yield* sleepyInput(directory)
-      const group = yield* started(startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
+      const group = yield* startScoped(process.execPath, [bin, ...batchArgs(input, `${directory}/out.jsonl`)], {
         env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
-      }))
+      })
       yield* waitUntilCreated(600)
       // the server answers slowly from now on: cancelling takes longer than the pause before the second Ctrl-C
       yield* Emulator.setFaults({ latencyMs: [4_000, 4_000] })
@@ -137,11 +135,12 @@ describe("Ctrl-C while the command starts", () => {
         yield* writeLines(input, Array.from({ length: 20_000 }, (_, n) => JSON.stringify({ seconds: 5, n })))
         const said: Array<string> = []
         for (const [attempt, delayMillis] of [150, 250, 350, 450, 600, 800, 1_000].entries()) {
-          const group = yield* started(
-            startGroup(process.execPath, [bin, ...batchArgs(input, `${directory}/out-${attempt}.jsonl`)], {
-              env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
-            })
-          )
+          const group = yield* startScoped(process.execPath, [
+            bin,
+            ...batchArgs(input, `${directory}/out-${attempt}.jsonl`)
+          ], {
+            env: { UBIOPS_API_TOKEN: token, UBIOPS_API_HOST: server.baseUrl }
+          })
           yield* Effect.sleep(delayMillis)
           group.signal("SIGINT")
           const exit = yield* Effect.promise(() => group.exited)
@@ -180,10 +179,10 @@ describe("exit codes through `pnpm ubiops-effect`", () => {
       )
       const pnpm = (args: ReadonlyArray<string>, env: Record<string, string>) =>
         Effect.gen(function*() {
-          const group = yield* started(startGroup("npx", ["-y", "pnpm@12.4.2", "ubiops-effect", ...args], {
+          const group = yield* startScoped("npx", ["-y", "pnpm@12.4.2", "ubiops-effect", ...args], {
             cwd: directory,
             env
-          }))
+          })
           return yield* Effect.promise(() => group.exited)
         })
       const args = (

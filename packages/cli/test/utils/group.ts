@@ -1,6 +1,7 @@
 /**
  * A command run as a terminal runs it: in a process group of its own, which Ctrl-C signals as a whole.
  */
+import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 
 export interface Group {
@@ -51,3 +52,7 @@ export const killGroup = (group: Group) => {
     // already gone
   }
 }
+
+/** A group started for the test's scope: what is left of it is killed when the scope ends. */
+export const startScoped = (...args: Parameters<typeof startGroup>) =>
+  Effect.acquireRelease(Effect.sync(() => startGroup(...args)), (group) => Effect.sync(() => killGroup(group)))
