@@ -68,7 +68,7 @@ for (const [name, path] of Object.entries(pkg.bin ?? {})) {
     platform: "node",
     format: "esm",
     target: "node20",
-    minifySyntax: true,
+    minify: true,
     legalComments: "none",
     // A bundle of ES modules still meets dependencies that call `require` (Node built-ins): give them one.
     banner: {

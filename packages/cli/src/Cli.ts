@@ -50,7 +50,6 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
   }
 }
 
-const integer = new Intl.NumberFormat("en-US")
 
 const atLeast = (name: string, min: number, why = "") => (options: Options.Options<number>) =>
   Options.mapEffect(options, (value) =>
@@ -107,7 +106,7 @@ const batchOptions = {
   ),
   window: Options.integer("window").pipe(
     Options.withDescription(
-      `Requests in flight at once (created, result not yet written). Default: ${integer.format(jobDefaults.window)}.`
+      `Requests in flight at once (created, result not yet written). Default: ${Progress.formatCount(jobDefaults.window)}.`
     ),
     Options.withDefault(jobDefaults.window),
     atLeast("window", Limits.maxItems, " (one chunk)")
@@ -173,24 +172,24 @@ export const leftBehind = (progress: Progress.Progress): string | undefined => {
     : 0
   if (unfinished + unsubmitted <= 0) return undefined
   const which = unsubmitted > 0
-    ? `of this run (${integer.format(unfinished)} created, up to ${integer.format(unsubmitted)} more by creates ` +
+    ? `of this run (${Progress.formatCount(unfinished)} created, up to ${Progress.formatCount(unsubmitted)} more by creates ` +
       "that were under way)"
     : "created by this run"
-  return `up to ${integer.format(unfinished + unsubmitted)} requests ${which} may still be pending or running on ` +
+  return `up to ${Progress.formatCount(unfinished + unsubmitted)} requests ${which} may still be pending or running on ` +
     "the server. Run again with --resume to collect them (their results are written as they finish)"
 }
 
 const describe = (summary: BatchJob.Summary, output: string): string => {
   const { counts } = summary
   const total = counts.completed + counts.failed + counts.cancelled + counts.gone + counts.unconfirmed + counts.invalid
-  const gone = counts.gone > 0 ? `${integer.format(counts.gone)} gone from the server, ` : ""
-  const unconfirmed = counts.unconfirmed > 0 ? `${integer.format(counts.unconfirmed)} unconfirmed, ` : ""
-  const earlier = summary.alreadyWritten > 0 ? ` (${integer.format(summary.written)} by this run)` : ""
-  const blank = summary.blank > 0 ? `; ${integer.format(summary.blank)} blank input lines ignored` : ""
-  return `done in ${(summary.elapsedMillis / 1000).toFixed(1)} s: ${integer.format(total)} lines in ${output}` +
-    `${earlier}: ${integer.format(counts.completed)} completed, ${integer.format(counts.failed)} failed, ` +
-    `${integer.format(counts.cancelled)} cancelled, ${gone}${unconfirmed}${
-      integer.format(counts.invalid)
+  const gone = counts.gone > 0 ? `${Progress.formatCount(counts.gone)} gone from the server, ` : ""
+  const unconfirmed = counts.unconfirmed > 0 ? `${Progress.formatCount(counts.unconfirmed)} unconfirmed, ` : ""
+  const earlier = summary.alreadyWritten > 0 ? ` (${Progress.formatCount(summary.written)} by this run)` : ""
+  const blank = summary.blank > 0 ? `; ${Progress.formatCount(summary.blank)} blank input lines ignored` : ""
+  return `done in ${(summary.elapsedMillis / 1000).toFixed(1)} s: ${Progress.formatCount(total)} lines in ${output}` +
+    `${earlier}: ${Progress.formatCount(counts.completed)} completed, ${Progress.formatCount(counts.failed)} failed, ` +
+    `${Progress.formatCount(counts.cancelled)} cancelled, ${gone}${unconfirmed}${
+      Progress.formatCount(counts.invalid)
     } invalid${blank}`
 }
 

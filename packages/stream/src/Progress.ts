@@ -109,7 +109,20 @@ export const finished = (snapshot: Snapshot): number => snapshot.completed + sna
 export const isDone = (snapshot: Snapshot): boolean =>
   snapshot.phase === "completed" || snapshot.phase === "failed" || snapshot.phase === "interrupted"
 
-const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 })
+/**
+ * A whole number with a comma between thousands (`50,000`), as `Intl.NumberFormat("en-US")` writes it, without
+ * loading the ICU locale data that `Intl` needs (about 6 MB of resident memory in a Node process).
+ *
+ * @since 1.0.0
+ * @category formatting
+ */
+export const formatCount = (count: number): string => {
+  const digits = String(Math.round(Math.abs(count)))
+  if (!/^\d+$/.test(digits)) return String(count)
+  let grouped = digits.slice(0, (digits.length - 1) % 3 + 1)
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`
+  return count < 0 ? `-${grouped}` : grouped
+}
 
 const clock = (millis: number): string => {
   const seconds = Math.max(0, Math.round(millis / 1000))
@@ -133,19 +146,19 @@ export const formatLine = (snapshot: Snapshot, barWidth = 0): string => {
   if (snapshot.total !== undefined && snapshot.total > 0) {
     const ratio = Math.min(1, done / snapshot.total)
     const bar = barWidth > 0 ? `[${"#".repeat(Math.round(ratio * barWidth)).padEnd(barWidth, ".")}] ` : ""
-    parts.push(`${bar}${integer.format(done)}/${integer.format(snapshot.total)} ${Math.floor(ratio * 100)}%`)
+    parts.push(`${bar}${formatCount(done)}/${formatCount(snapshot.total)} ${Math.floor(ratio * 100)}%`)
   } else {
-    parts.push(`${integer.format(done)} done`)
+    parts.push(`${formatCount(done)} done`)
   }
-  parts.push(`submitted ${integer.format(snapshot.submitted)}`)
-  parts.push(`pending ${integer.format(snapshot.pending)}`)
-  parts.push(`processing ${integer.format(snapshot.processing)}`)
+  parts.push(`submitted ${formatCount(snapshot.submitted)}`)
+  parts.push(`pending ${formatCount(snapshot.pending)}`)
+  parts.push(`processing ${formatCount(snapshot.processing)}`)
   parts.push(
-    `completed ${integer.format(snapshot.completed)} failed ${integer.format(snapshot.failed)} cancelled ${
-      integer.format(snapshot.cancelled)
+    `completed ${formatCount(snapshot.completed)} failed ${formatCount(snapshot.failed)} cancelled ${
+      formatCount(snapshot.cancelled)
     }`
   )
-  let timing = `${integer.format(snapshot.resultsPerSecond)}/s ${clock(snapshot.elapsedMillis)}`
+  let timing = `${formatCount(snapshot.resultsPerSecond)}/s ${clock(snapshot.elapsedMillis)}`
   if (snapshot.total !== undefined && snapshot.resultsPerSecond > 0 && !isDone(snapshot)) {
     timing += ` ETA ${clock(((snapshot.total - done) / snapshot.resultsPerSecond) * 1000)}`
   }

@@ -22,6 +22,14 @@ const fakeOutput = (isTTY: boolean) => {
 }
 
 describe("Progress", () => {
+  it("writes counts with a comma between thousands, as Intl.NumberFormat(\"en-US\") does", () => {
+    const english = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 })
+    for (const count of [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 1_234_567_890, -4_321, 2.6]) {
+      assert.strictEqual(Progress.formatCount(count), english.format(count))
+    }
+    assert.strictEqual(Progress.formatCount(Number.POSITIVE_INFINITY), "Infinity")
+  })
+
   it("formats a line with a bar, counts, rate, elapsed time and ETA", () => {
     assert.strictEqual(
       Progress.formatLine(running, 10),

@@ -4,6 +4,7 @@
  * and nesting too deep to be sent at all. Most lines cannot have any of these, which a quick test tells; the others
  * are scanned.
  */
+import { formatCount } from "@ubiops-effect/stream/Progress"
 
 /** Deeper lines are refused: the server (and this process's stack) must be able to take them. */
 export const maxDepth = 1_000
@@ -57,7 +58,7 @@ export const inexactness = (text: string): string | undefined => {
       }
       i++
     } else if (code === 123 || code === 91) {
-      if (++depth > maxDepth) return `nested deeper than ${maxDepth.toLocaleString("en-US")} levels`
+      if (++depth > maxDepth) return `nested deeper than ${formatCount(maxDepth)} levels`
       i++
     } else if (code === 125 || code === 93) {
       depth--
