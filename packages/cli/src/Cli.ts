@@ -50,7 +50,6 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
   }
 }
 
-
 const atLeast = (name: string, min: number, why = "") => (options: Options.Options<number>) =>
   Options.mapEffect(options, (value) =>
     value >= min
@@ -106,7 +105,9 @@ const batchOptions = {
   ),
   window: Options.integer("window").pipe(
     Options.withDescription(
-      `Requests in flight at once (created, result not yet written). Default: ${Progress.formatCount(jobDefaults.window)}.`
+      `Requests in flight at once (created, result not yet written). Default: ${
+        Progress.formatCount(jobDefaults.window)
+      }.`
     ),
     Options.withDefault(jobDefaults.window),
     atLeast("window", Limits.maxItems, " (one chunk)")
@@ -172,10 +173,14 @@ export const leftBehind = (progress: Progress.Progress): string | undefined => {
     : 0
   if (unfinished + unsubmitted <= 0) return undefined
   const which = unsubmitted > 0
-    ? `of this run (${Progress.formatCount(unfinished)} created, up to ${Progress.formatCount(unsubmitted)} more by creates ` +
+    ? `of this run (${Progress.formatCount(unfinished)} created, up to ${
+      Progress.formatCount(unsubmitted)
+    } more by creates ` +
       "that were under way)"
     : "created by this run"
-  return `up to ${Progress.formatCount(unfinished + unsubmitted)} requests ${which} may still be pending or running on ` +
+  return `up to ${
+    Progress.formatCount(unfinished + unsubmitted)
+  } requests ${which} may still be pending or running on ` +
     "the server. Run again with --resume to collect them (their results are written as they finish)"
 }
 
