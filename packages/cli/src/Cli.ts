@@ -50,6 +50,8 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
   }
 }
 
+const count = Progress.formatCount
+
 const atLeast = (name: string, min: number, why = "") => (options: Options.Options<number>) =>
   Options.mapEffect(options, (value) =>
     value >= min
@@ -105,9 +107,7 @@ const batchOptions = {
   ),
   window: Options.integer("window").pipe(
     Options.withDescription(
-      `Requests in flight at once (created, result not yet written). Default: ${
-        Progress.formatCount(jobDefaults.window)
-      }.`
+      `Requests in flight at once (created, result not yet written). Default: ${count(jobDefaults.window)}.`
     ),
     Options.withDefault(jobDefaults.window),
     atLeast("window", Limits.maxItems, " (one chunk)")
@@ -173,29 +173,23 @@ export const leftBehind = (progress: Progress.Progress): string | undefined => {
     : 0
   if (unfinished + unsubmitted <= 0) return undefined
   const which = unsubmitted > 0
-    ? `of this run (${Progress.formatCount(unfinished)} created, up to ${
-      Progress.formatCount(unsubmitted)
-    } more by creates ` +
+    ? `of this run (${count(unfinished)} created, up to ${count(unsubmitted)} more by creates ` +
       "that were under way)"
     : "created by this run"
-  return `up to ${
-    Progress.formatCount(unfinished + unsubmitted)
-  } requests ${which} may still be pending or running on ` +
+  return `up to ${count(unfinished + unsubmitted)} requests ${which} may still be pending or running on ` +
     "the server. Run again with --resume to collect them (their results are written as they finish)"
 }
 
 const describe = (summary: BatchJob.Summary, output: string): string => {
   const { counts } = summary
   const total = counts.completed + counts.failed + counts.cancelled + counts.gone + counts.unconfirmed + counts.invalid
-  const gone = counts.gone > 0 ? `${Progress.formatCount(counts.gone)} gone from the server, ` : ""
-  const unconfirmed = counts.unconfirmed > 0 ? `${Progress.formatCount(counts.unconfirmed)} unconfirmed, ` : ""
-  const earlier = summary.alreadyWritten > 0 ? ` (${Progress.formatCount(summary.written)} by this run)` : ""
-  const blank = summary.blank > 0 ? `; ${Progress.formatCount(summary.blank)} blank input lines ignored` : ""
-  return `done in ${(summary.elapsedMillis / 1000).toFixed(1)} s: ${Progress.formatCount(total)} lines in ${output}` +
-    `${earlier}: ${Progress.formatCount(counts.completed)} completed, ${Progress.formatCount(counts.failed)} failed, ` +
-    `${Progress.formatCount(counts.cancelled)} cancelled, ${gone}${unconfirmed}${
-      Progress.formatCount(counts.invalid)
-    } invalid${blank}`
+  const gone = counts.gone > 0 ? `${count(counts.gone)} gone from the server, ` : ""
+  const unconfirmed = counts.unconfirmed > 0 ? `${count(counts.unconfirmed)} unconfirmed, ` : ""
+  const earlier = summary.alreadyWritten > 0 ? ` (${count(summary.written)} by this run)` : ""
+  const blank = summary.blank > 0 ? `; ${count(summary.blank)} blank input lines ignored` : ""
+  return `done in ${(summary.elapsedMillis / 1000).toFixed(1)} s: ${count(total)} lines in ${output}` +
+    `${earlier}: ${count(counts.completed)} completed, ${count(counts.failed)} failed, ` +
+    `${count(counts.cancelled)} cancelled, ${gone}${unconfirmed}${count(counts.invalid)} invalid${blank}`
 }
 
 /**
