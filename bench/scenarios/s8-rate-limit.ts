@@ -1,12 +1,14 @@
 /**
- * Scenario 8: 20,000 inputs on the instant pipeline against the emulator limited to 600 requests per minute (with
- * `--full`, also 60,000 inputs at 300 a minute, a job that needs several rate windows)
- * (`POST /_emulator/faults`, set right before each measured run, which also opens a new rate window; `{}` after).
- * 429s received and wall time against the ideal, the HTTP calls made divided by the limit.
+ * Scenario 8: 20,000 inputs on the instant pipeline (about 160 calls) against the emulator limited to 100 calls a
+ * minute, a job that needs two rate windows (with `--full`, also 60,000 inputs at 300 a minute, UbiOps' limit:
+ * about 480 calls) (`POST /_emulator/faults`, set right before each measured run, which also opens a new rate
+ * window; `{}` after). 429s received and the wall time against the least the fixed window allows
+ * (`lib/rateWindow.ts`).
  */
 import { batchJob, type Context, measure, type Measured, rotate } from "../lib/context.js"
 import { makeRow, summarize } from "../lib/figures.js"
 import type { ClientKind } from "../lib/jobs.js"
+import { boundSeconds } from "../lib/rateWindow.js"
 import type { Scenario } from "./scenario.js"
 
 export const rateLimitRuns = async (
@@ -46,12 +48,13 @@ export const rateLimitRows = (
     ours: summarize(runs.filter((run) => run.client === "ours-undici").map(f)),
     reference: summarize(runs.filter((run) => run.client === "reference").map(f))
   })
-  const idealSeconds = (run: Measured) => (run.emulator.totalCalls / options.limit) * 60
-  const mostCalls = Math.max(...runs.map((run) => run.emulator.totalCalls))
-  const note = mostCalls <= options.limit
-    ? `every run made at most ${mostCalls} calls, fewer than the ${options.limit} that the emulator's fixed 60 s ` +
-      "window allows: the limit was never reached, so the wall time is far below the ideal and no 429 was possible"
-    : undefined
+  const least = (run: Measured) => boundSeconds(run.emulator.totalCalls, options.limit)
+  const fewestCalls = Math.min(...runs.map((run) => run.emulator.totalCalls))
+  const binding = fewestCalls > options.limit
+  const note = binding
+    ? undefined
+    : `a run made only ${fewestCalls} calls, no more than the ${options.limit} that the emulator's fixed 60 s ` +
+      "window allows: the limit was never reached, so there is no least wall time to compare with"
   return [
     makeRow({
       scenario,
@@ -65,12 +68,14 @@ export const rateLimitRows = (
     }),
     makeRow({
       scenario,
-      figure: "wall time / ideal (HTTP calls made / limit)",
+      figure: "wall time / least wall time (60 s x (windows needed - 1))",
       unit: "",
-      ...figure((run) => run.result.wallMs / 1000 / idealSeconds(run)),
+      ...(binding
+        ? figure((run) => run.result.wallMs / 1000 / least(run))
+        : { ours: undefined, reference: undefined }),
       ratio: false,
-      target: "<= 1.15",
-      check: (ours) => ours <= 1.15
+      target: binding ? "<= 1.15" : "not binding",
+      check: binding ? (ours) => ours <= 1.15 : undefined
     }),
     makeRow({
       scenario,
@@ -98,14 +103,13 @@ export const scenario: Scenario = {
   title: "rate limit",
   run: async (context) => {
     const options = { n: context.sizes.rateLimited, limit: context.sizes.rateLimitPerMinute }
-    const runs = await rateLimitRuns(context, { ...options, reps: context.sizes.reps, label: "" })
+    const runs = await rateLimitRuns(context, { ...options, reps: context.sizes.rateLimitedReps, label: "" })
     const rows = rateLimitRows("8", runs, options)
     if (context.mode !== "full") return rows
-    // 20,000 inputs need about 160 calls, fewer than one window of 600: with --full, also a job that needs several
-    // windows at UbiOps's real limit (60,000 inputs, about 480 calls at 300 a minute: a burst, a wait for the
-    // window to reset, the rest; about a minute per run)
+    // with --full, also the job at UbiOps' real limit (60,000 inputs, about 480 calls at 300 a minute: a burst, a
+    // wait for the window to reset, the rest; about a minute per run)
     const binding = { n: 60_000, limit: 300 }
-    const bindingRuns = await rateLimitRuns(context, { ...binding, reps: context.sizes.reps, label: "binding" })
+    const bindingRuns = await rateLimitRuns(context, { ...binding, reps: context.sizes.rateLimitedReps, label: "real" })
     return [...rows, ...rateLimitRows("8", bindingRuns, binding)]
   }
 }

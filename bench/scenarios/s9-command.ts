@@ -5,6 +5,10 @@
  * pipeline: wall time, CPU per result and peak RSS of the client process (from `/usr/bin/time`), each client on a
  * fresh emulator of its own. Sizes: 1,000 and 3,000 lines; with `--full`, also 50,000.
  *
+ * With `--full`, also the issue's rate-limited job: 60,000 lines against the emulator limited to 300 calls a minute
+ * (UbiOps' limit; about 480 calls, two windows): wall time, 429s received, calls made, wall time against the least
+ * the fixed window allows.
+ *
  * In the same run, `Batch.run` alone over the same file (`bench/clients/batch-run.ts`: the command's transport,
  * window and concurrency, without the command): the command's CPU per result against the library's. With `--full`,
  * the memory run: the command on 100,000 and on 1,000,000 lines, peak RSS of each (flat means the second is within
@@ -19,6 +23,7 @@ import { benchDir, repoRoot } from "../lib/build.js"
 import type { Context } from "../lib/context.js"
 import * as Emulator from "../lib/emulator.js"
 import { makeRow, type Row, summarize } from "../lib/figures.js"
+import { boundSeconds } from "../lib/rateWindow.js"
 import type { Scenario } from "./scenario.js"
 
 /** `library` is `Batch.run` alone (its CPU is that of the run, start-up excluded). */
@@ -31,6 +36,9 @@ interface Measured {
   readonly cpuSeconds: number
   readonly maxRssMb: number
   readonly outputLines: number
+  /** HTTP calls the emulator answered, and how many of them with 429. */
+  readonly calls: number
+  readonly tooMany: number
 }
 
 const time = "/usr/bin/time"
@@ -123,7 +131,8 @@ const runOne = async (
   client: Client,
   lines: number,
   input: string,
-  programs: { readonly bin: string; readonly library: string }
+  programs: { readonly bin: string; readonly library: string },
+  rateLimitPerMinute?: number
 ): Promise<Measured> => {
   const emulator = await Emulator.start({ repoRoot, token: "bench-token", maxFinished: 250_000, projects: [] })
   const dir = mkdtempSync(join(tmpdir(), "ubiops-bench-command-"))
@@ -143,10 +152,14 @@ const runOne = async (
         emulator.token,
         ...common
       ]
-    const measured = await timed(command, {
+    // setting the limit also opens a new window, so the run starts with a whole one
+    if (rateLimitPerMinute !== undefined) await emulator.setFaults({ rateLimitPerMinute })
+    const timedRun = await timed(command, {
       UBIOPS_API_HOST: emulator.baseUrl,
       UBIOPS_API_TOKEN: emulator.token
     })
+    const { stats } = await emulator.snapshot()
+    const measured = { ...timedRun, calls: Emulator.totalCalls(stats), tooMany: stats.responses["429"] ?? 0 }
     if (client === "library") {
       const { results, runCpuSeconds } = JSON.parse(measured.stdout) as { results: number; runCpuSeconds: number }
       return { client, lines, ...measured, cpuSeconds: runCpuSeconds, outputLines: results }
@@ -256,6 +269,61 @@ const memoryRows = async (
   ]
 }
 
+/** The issue's third row: 60,000 lines at UbiOps' limit of 300 calls a minute (about 480 calls: two windows). */
+const rateLimited = { lines: 60_000, limit: 300 }
+
+/** The command and the Python client on `rateLimited`, each on a fresh emulator limited to `limit` calls a minute. */
+const rateLimitedRows = async (
+  context: Context,
+  dir: string,
+  programs: { readonly bin: string; readonly library: string },
+  clients: ReadonlyArray<Client>
+): Promise<Array<Row>> => {
+  const { limit, lines } = rateLimited
+  const input = join(dir, `echo-${lines}.jsonl`)
+  await writeInput(input, lines)
+  const runs: Array<Measured> = []
+  for (let rep = 0; rep < context.sizes.reps; rep++) {
+    for (const client of rep % 2 === 0 ? clients : [...clients].reverse()) {
+      const measured = await runOne(client, lines, input, programs, limit)
+      context.log(
+        `  ${lines} lines at ${limit} calls/min, ${client}: ${measured.wallSeconds.toFixed(1)} s, ${measured.calls} ` +
+          `calls, ${measured.tooMany} x 429, ${measured.outputLines} output lines`
+      )
+      if (measured.outputLines !== lines) throw new Error(`${client}: ${measured.outputLines} of ${lines} lines`)
+      runs.push(measured)
+    }
+  }
+  rmSync(input, { force: true })
+  const of = (client: Client, f: (run: Measured) => number) => {
+    const values = runs.filter((run) => run.client === client).map(f)
+    return values.length === 0 ? undefined : summarize(values)
+  }
+  const figure = (name: string, unit: string, f: (run: Measured) => number, target: string, ratio: boolean) =>
+    makeRow({
+      scenario: "9",
+      figure: `${name}, ${lines.toLocaleString("en-US")} lines at ${limit} calls/min`,
+      unit,
+      ours: of("ours", f),
+      reference: of("python", f),
+      ratio,
+      target,
+      check: target === "ratio < 1" ? (_, r) => r === null || r < 1 : undefined
+    })
+  return [
+    figure("wall time (vs the Python client)", "s", (run) => run.wallSeconds, "ratio < 1", true),
+    figure("429s received", "", (run) => run.tooMany, "reported", false),
+    figure("HTTP calls made", "", (run) => run.calls, "reported", true),
+    figure(
+      "wall time / least wall time (60 s x (windows needed - 1))",
+      "",
+      (run) => run.wallSeconds / boundSeconds(run.calls, limit),
+      "reported",
+      true
+    )
+  ]
+}
+
 export const scenario: Scenario = {
   id: "9",
   title: "the batch command against the official Python client",
@@ -289,7 +357,10 @@ export const scenario: Scenario = {
         }
         rows.push(...rowsOf(lines, runs))
       }
-      if (context.mode === "full") rows.push(...await memoryRows(context, dir, programs))
+      if (context.mode === "full") {
+        rows.push(...await rateLimitedRows(context, dir, programs, clients.filter((client) => client !== "library")))
+        rows.push(...await memoryRows(context, dir, programs))
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
