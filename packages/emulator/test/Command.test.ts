@@ -12,6 +12,9 @@ import * as Path from "node:path"
 import * as Command from "../src/Command.js"
 
 const root = Path.resolve(__dirname, "../../..")
+/** The emulator's sources run by this very node process with tsx's loader: the `tsx` command would run them in a
+ * child process of its own, which a SIGKILL of the `tsx` process leaves running. */
+const inProcessTsx = ["--import", "tsx"]
 
 describe("Command", () => {
   it("reads the options, with defaults", () => {
@@ -109,8 +112,8 @@ describe("Command", () => {
       Effect.promise(() =>
         new Promise<void>((resolve, reject) => {
           const child = spawn(
-            Path.join(root, "node_modules/.bin/tsx"),
-            ["packages/emulator/src/bin.ts", "--port", "0"],
+            process.execPath,
+            [...inProcessTsx, "packages/emulator/src/bin.ts", "--port", "0"],
             {
               cwd: root,
               stdio: ["ignore", "pipe", "pipe"]
@@ -156,8 +159,8 @@ describe("Command", () => {
         const config = Path.join(directory, "emulator.json")
         await writeFile(config, JSON.stringify({ projects: [], faults: "ubiops" }))
         const child = spawn(
-          Path.join(root, "node_modules/.bin/tsx"),
-          ["packages/emulator/src/bin.ts", "--port", "0", "--config", config],
+          process.execPath,
+          [...inProcessTsx, "packages/emulator/src/bin.ts", "--port", "0", "--config", config],
           { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
         )
         let output = ""
