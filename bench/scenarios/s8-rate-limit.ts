@@ -66,17 +66,18 @@ export const rateLimitRows = (
       check: (ours) => ours <= 5,
       note
     }),
-    makeRow({
-      scenario,
-      figure: "wall time / least wall time (60 s x (windows needed - 1))",
-      unit: "",
-      ...(binding
-        ? figure((run) => run.result.wallMs / 1000 / least(run))
-        : { ours: undefined, reference: undefined }),
-      ratio: false,
-      target: binding ? "<= 1.15" : "not binding",
-      check: binding ? (ours) => ours <= 1.15 : undefined
-    }),
+    // a job the limit does not bind has no least wall time to compare with (the note of the first row says so)
+    ...(binding
+      ? [makeRow({
+        scenario,
+        figure: "wall time / least wall time (60 s x (windows needed - 1))",
+        unit: "",
+        ...figure((run) => run.result.wallMs / 1000 / least(run)),
+        ratio: false,
+        target: "<= 1.15",
+        check: (ours) => ours <= 1.15
+      })]
+      : []),
     makeRow({
       scenario,
       figure: "HTTP calls made",
