@@ -8,3 +8,6 @@ export const windowSeconds = 60
 
 export const boundSeconds = (calls: number, limit: number): number =>
   windowSeconds * Math.max(0, Math.ceil(calls / limit) - 1)
+
+/** The name of the figure that compares a run's wall time with `boundSeconds`. */
+export const againstBound = "wall time / least wall time (60 s x (windows needed - 1))"

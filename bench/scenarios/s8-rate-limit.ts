@@ -8,7 +8,7 @@
 import { batchJob, type Context, measure, type Measured, rotate } from "../lib/context.js"
 import { makeRow, summarize } from "../lib/figures.js"
 import type { ClientKind } from "../lib/jobs.js"
-import { boundSeconds } from "../lib/rateWindow.js"
+import { againstBound, boundSeconds } from "../lib/rateWindow.js"
 import type { Scenario } from "./scenario.js"
 
 export const rateLimitRuns = async (
@@ -70,7 +70,7 @@ export const rateLimitRows = (
     ...(binding
       ? [makeRow({
         scenario,
-        figure: "wall time / least wall time (60 s x (windows needed - 1))",
+        figure: againstBound,
         unit: "",
         ...figure((run) => run.result.wallMs / 1000 / least(run)),
         ratio: false,

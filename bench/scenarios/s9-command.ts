@@ -23,7 +23,7 @@ import { benchDir, repoRoot } from "../lib/build.js"
 import type { Context } from "../lib/context.js"
 import * as Emulator from "../lib/emulator.js"
 import { makeRow, type Row, summarize } from "../lib/figures.js"
-import { boundSeconds } from "../lib/rateWindow.js"
+import { againstBound, boundSeconds } from "../lib/rateWindow.js"
 import type { Scenario } from "./scenario.js"
 
 /** `library` is `Batch.run` alone (its CPU is that of the run, start-up excluded). */
@@ -171,11 +171,14 @@ const runOne = async (
   }
 }
 
+/** The summary of `f` over the runs of `client`; `undefined` when it made none (the Python client left out). */
+const summaryOf = (runs: ReadonlyArray<Measured>, client: Client, f: (run: Measured) => number) => {
+  const values = runs.filter((run) => run.client === client).map(f)
+  return values.length === 0 ? undefined : summarize(values)
+}
+
 const rowsOf = (lines: number, runs: ReadonlyArray<Measured>): Array<Row> => {
-  const of = (client: Client, f: (run: Measured) => number) => {
-    const values = runs.filter((run) => run.client === client).map(f)
-    return values.length === 0 ? undefined : summarize(values)
-  }
+  const of = (client: Client, f: (run: Measured) => number) => summaryOf(runs, client, f)
   const size = lines.toLocaleString("en-US")
   const figure = (
     name: string,
@@ -295,10 +298,7 @@ const rateLimitedRows = async (
     }
   }
   rmSync(input, { force: true })
-  const of = (client: Client, f: (run: Measured) => number) => {
-    const values = runs.filter((run) => run.client === client).map(f)
-    return values.length === 0 ? undefined : summarize(values)
-  }
+  const of = (client: Client, f: (run: Measured) => number) => summaryOf(runs, client, f)
   const figure = (name: string, unit: string, f: (run: Measured) => number, target: string, ratio: boolean) =>
     makeRow({
       scenario: "9",
@@ -315,7 +315,7 @@ const rateLimitedRows = async (
     figure("429s received", "", (run) => run.tooMany, "reported", false),
     figure("HTTP calls made", "", (run) => run.calls, "reported", true),
     figure(
-      "wall time / least wall time (60 s x (windows needed - 1))",
+      againstBound,
       "",
       (run) => run.wallSeconds / boundSeconds(run.calls, limit),
       "reported",
