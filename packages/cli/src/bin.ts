@@ -4,10 +4,10 @@
  *
  * @since 1.0.0
  */
-import { keepHeapSmall } from "./internal/heap.js"
+import { configureV8 } from "./internal/v8Flags.js"
 import * as Signals from "./Signals.js"
 
-if (process.argv[2] === "batch") keepHeapSmall()
+if (process.argv[2] === "batch") configureV8()
 const signals = Signals.install()
 const { runMain } = await import("./Main.js")
 runMain(process.argv, signals)
