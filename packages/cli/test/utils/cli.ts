@@ -17,15 +17,16 @@ export interface Running {
 }
 
 /**
- * Starts `ubiops-effect ...args` as a child process with only the given UbiOps variables; it is killed when the
- * scope closes if it still runs.
+ * Starts `ubiops-effect ...args` as a child process with only the given UbiOps variables (and `node` flags before
+ * the bin, if any); it is killed when the scope closes if it still runs.
  */
 export const start = (
   args: ReadonlyArray<string>,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  nodeFlags: ReadonlyArray<string> = []
 ): Effect.Effect<Running, never, CommandExecutor.CommandExecutor | Scope.Scope> =>
   Effect.gen(function*() {
-    const command = Command.make(process.execPath, bin, ...args).pipe(
+    const command = Command.make(process.execPath, ...nodeFlags, bin, ...args).pipe(
       Command.env({ UBIOPS_API_TOKEN: undefined, UBIOPS_API_HOST: undefined, ...env })
     )
     const child = yield* Effect.orDie(Command.start(command))
@@ -43,9 +44,13 @@ export const start = (
   })
 
 /** Runs `ubiops-effect ...args` to its end: its exit code and what it printed. */
-export const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+export const run = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  nodeFlags: ReadonlyArray<string> = []
+) =>
   Effect.scoped(Effect.gen(function*() {
-    const running = yield* start(args, env)
+    const running = yield* start(args, env, nodeFlags)
     const code = yield* Effect.orDie(running.process.exitCode)
     // let the collectors take in the last output
     yield* Effect.sleep("50 millis")
