@@ -142,23 +142,27 @@ describe("ubiops-effect batch", () => {
     60_000
   )
 
-  it.live("runs without V8's optimizing compiler, unless node is given a compiler flag of the user's", () =>
-    Effect.gen(function*() {
-      const directory = yield* tempDirectory
-      const input = `${directory}/in.jsonl`
-      yield* writeLines(input, numbered(3_000))
-      const env = yield* connection
-      const batch = (output: string) =>
-        ["batch", "--project", "demo", "--pipeline", "echo", "--input", input, "--output", `${directory}/${output}`]
-      // --trace-opt makes V8 say each function it marks for, or compiles with, TurboFan
-      const alone = yield* run(batch("alone.jsonl"), env, ["--trace-opt"])
-      assert.strictEqual(alone.code, 0, alone.printed)
-      assert.notInclude(alone.printed, "TURBOFAN")
-      const given = yield* run(batch("given.jsonl"), env, ["--trace-opt", "--turbofan"])
-      assert.strictEqual(given.code, 0, given.printed)
-      assert.include(given.printed, "TURBOFAN")
-      assert.strictEqual((yield* readOutput(`${directory}/given.jsonl`)).length, 3_000)
-    }).pipe(Effect.scoped, Effect.provide(emulator())), 60_000)
+  it.live(
+    "runs without V8's optimizing compiler, unless node is given a compiler flag of the user's",
+    () =>
+      Effect.gen(function*() {
+        const directory = yield* tempDirectory
+        const input = `${directory}/in.jsonl`
+        yield* writeLines(input, numbered(3_000))
+        const env = yield* connection
+        const base = ["batch", "--project", "demo", "--pipeline", "echo", "--input", input]
+        const batch = (output: string) => [...base, "--output", `${directory}/${output}`]
+        // --trace-opt makes V8 say each function it marks for, or compiles with, TurboFan
+        const alone = yield* run(batch("alone.jsonl"), env, ["--trace-opt"])
+        assert.strictEqual(alone.code, 0, alone.printed)
+        assert.notInclude(alone.printed, "TURBOFAN")
+        const given = yield* run(batch("given.jsonl"), env, ["--trace-opt", "--turbofan"])
+        assert.strictEqual(given.code, 0, given.printed)
+        assert.include(given.printed, "TURBOFAN")
+        assert.strictEqual((yield* readOutput(`${directory}/given.jsonl`)).length, 3_000)
+      }).pipe(Effect.scoped, Effect.provide(emulator())),
+    60_000
+  )
 
   it.live("says what is missing or wrong, with exit code 2, and never prints the token", () =>
     Effect.gen(function*() {
