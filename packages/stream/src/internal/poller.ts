@@ -265,8 +265,8 @@ const pollLoop = <I, O, E, CE>(
     // A round starts when the consumer pulls, so what the previous round emitted has been taken: commit it.
     const round = checkpoint === undefined ? untilResults : Effect.zipRight(checkpoint.commit, untilResults)
     // Each stage of an Effect stream keeps the last chunk it emitted until it emits another: an empty chunk after
-    // each chunk of results lets every stage down to the consumer drop those results (their details are most of a
-    // run's heap) before the next round waits, polls and decodes.
+    // each chunk of results lets every stage down to the consumer drop those results (a round of 1,000 details is
+    // some 2 MB of heap) before the next round waits, polls and decodes.
     let emittedResults = false
     const roundAfterRelease = Effect.suspend(() => {
       if (emittedResults) {
